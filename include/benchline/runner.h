@@ -1,0 +1,84 @@
+/*
+ * runner.h - runs one benchmark process and measures it.
+ *
+ * The child is spawned without a shell (argv[0] looked up in PATH) in its own
+ * process group, with the given environment and working directory. Wall time
+ * comes from the monotonic clock; user/system CPU and peak memory cover the
+ * whole process tree: from a cgroup v2 (memory.peak, cpu.stat) when one can
+ * be created, otherwise from wait4() rusage of the child and its waited-for
+ * descendants (peak_source says which). On timeout the whole group gets
+ * SIGTERM, then SIGKILL after grace_s. When the main process exits, anything
+ * it left running in its group (or cgroup) is killed.
+ *
+ * stdout and stderr are written to log files capped at log_cap bytes each:
+ * the first part is kept, then a marker line with the number of bytes
+ * dropped, then the last 16 KiB, so a benchmark printing gigabytes costs
+ * neither memory nor disk.
+ */
+#ifndef BENCHLINE_RUNNER_H
+#define BENCHLINE_RUNNER_H
+
+#include "benchline/common.h"
+#include <sys/types.h>
+
+enum bl_run_status {
+	BL_RUN_OK = 0,       /* exited with status 0 */
+	BL_RUN_FAILED,       /* exited with a non-zero status */
+	BL_RUN_CRASHED,      /* killed by a signal it did not get from us */
+	BL_RUN_TIMEOUT,      /* killed by us after timeout_s */
+	BL_RUN_SPAWN_FAILED, /* could not start (missing program, bad cwd) */
+	BL_RUN_INTERRUPTED,  /* killed by us because the sweep was interrupted */
+};
+const char *bl_run_status_name(enum bl_run_status s); /* "ok", "failed", "crashed", "timeout", ... */
+
+struct bl_run_spec {
+	char *const *argv;       /* argv[0] looked up in PATH */
+	const char *cwd;         /* NULL: inherit */
+	char *const *envp;       /* full environment of the child; NULL: inherit */
+	double timeout_s;        /* 0: none */
+	double grace_s;          /* between TERM and KILL; 0 means 2 s */
+	const char *stdout_path; /* NULL: /dev/null */
+	const char *stderr_path; /* NULL: /dev/null */
+	size_t log_cap;          /* bytes kept per stream; 0 means 1 MiB */
+	const int *cpus;         /* CPU affinity of the child, NULL: inherit */
+	size_t n_cpus;
+	bool no_cgroup;          /* do not try to create a cgroup */
+	/* Polled while waiting; when it becomes non-zero the run is killed and
+	 * reported as BL_RUN_INTERRUPTED. May be NULL. */
+	const volatile int *interrupt;
+	/* Called right after the child started and right after it was reaped
+	 * (e.g. to start and stop a sampler). May be NULL. */
+	void (*on_start)(void *ctx, pid_t pid);
+	void (*on_exit)(void *ctx);
+	void *ctx;
+};
+
+enum bl_peak_source {
+	BL_PEAK_NONE = 0,
+	BL_PEAK_RUSAGE,  /* ru_maxrss of the largest waited-for process */
+	BL_PEAK_CGROUP,  /* memory.peak of the run's own cgroup v2 */
+};
+
+struct bl_run_result {
+	enum bl_run_status status;
+	int exit_code;          /* when exited */
+	int term_signal;        /* when killed by a signal */
+	int64_t start_unix_ns;  /* wall-clock start, for provenance */
+	double wall_s;          /* monotonic, spawn to reap */
+	double user_s;
+	double sys_s;
+	int64_t peak_rss_bytes; /* -1 when unknown */
+	enum bl_peak_source peak_source;
+	uint64_t stdout_bytes;  /* total written by the child, kept or not */
+	uint64_t stderr_bytes;
+	char spawn_error[256];  /* why it could not start, for BL_RUN_SPAWN_FAILED */
+};
+
+/* Returns -1 only for internal failures (cannot create a pipe or log file);
+ * everything that concerns the benchmark itself is reported in res. */
+int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_error *err);
+
+/* Reads the last max_lines lines (at most 8 KiB) of a log file into out. */
+int bl_log_tail(const char *path, int max_lines, struct bl_buf *out, struct bl_error *err);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * store.h - where results live. A backend (SQLite now, PostgreSQL later)
+ * implements struct bl_store_ops; callers only use the bl_store_* functions.
+ *
+ * Schema (docs/SCHEMA.md has every column). The names benchmarks,
+ * device_measurements and model_measurements keep the meaning they have in the
+ * Hugging Face transformers benchmark v1 schema:
+ *   schema_version(version)
+ *   machines(machine_id, fingerprint UNIQUE, hostname, os, kernel, arch,
+ *            cpu_model, cpu_count, memory_bytes, gpus, created_at)
+ *   commits(repository, sha, parents, author_name, author_email, author_time,
+ *           commit_time, subject)                 PRIMARY KEY(repository, sha)
+ *   benchmarks(benchmark_id, repository, branch, commit_id, commit_message,
+ *              machine_id, suite_hash, name, params, metadata, status,
+ *              created_at, updated_at)
+ *              UNIQUE(repository, commit_id, machine_id, name, params, suite_hash)
+ *   builds(build_id, repository, commit_id, machine_id, build_key, status,
+ *          started_at, duration_s, log_path)
+ *   runs(run_id, benchmark_id, kind 'warmup'|'measured', idx, started_at,
+ *        wall_s, user_s, sys_s, peak_rss_bytes, peak_source, exit_code,
+ *        term_signal, status, stdout_log, stderr_log, env_hash, cpu_list,
+ *        diagnostics)           UNIQUE(benchmark_id, idx) for measured runs
+ *   metrics(run_id, name, value, unit, better)
+ *   model_measurements(measurement_id, benchmark_id, run_id, measurements, time)
+ *   device_measurements(measurement_id, benchmark_id, run_id, cpu_util,
+ *        mem_megabytes, gpu_util, gpu_mem_megabytes, time)
+ *
+ * A run is stored in one transaction with its metrics and measurements: it is
+ * there whole or not at all. A case (benchmark row) becomes 'complete' when
+ * all its measured repetitions are stored.
+ */
+#ifndef BENCHLINE_STORE_H
+#define BENCHLINE_STORE_H
+
+#include "benchline/common.h"
+#include "benchline/config.h"
+#include "benchline/git.h"
+#include "benchline/machine.h"
+#include "benchline/protocol.h"
+
+#define BL_SCHEMA_VERSION 1
+
+struct bl_store;
+
+/* Identifies one benchmark case at one commit on one machine. */
+struct bl_case_key {
+	const char *repository;   /* absolute path or URL of the repository under test */
+	const char *branch;
+	const char *commit_sha;
+	const char *commit_subject;
+	int64_t machine_id;
+	const char *suite_hash;
+	const char *name;
+	const char *params_json;  /* canonical JSON object, "{}" without params */
+	const char *metadata_json; /* JSON object stored in benchmarks.metadata */
+};
+
+/* Case status values stored in benchmarks.status. */
+#define BL_CASE_PENDING "pending"
+#define BL_CASE_COMPLETE "complete"
+#define BL_CASE_BUILD_FAILED "build-failed"
+
+struct bl_case_state {
+	int64_t benchmark_id;
+	char status[24];
+	int *measured_done;   /* indexes of stored measured runs, ascending (owned) */
+	size_t n_measured_done;
+	int n_warmups;        /* warm-up runs stored so far */
+};
+void bl_case_state_release(struct bl_case_state *st);
+
+struct bl_run_record {
+	int64_t benchmark_id;
+	bool warmup;
+	int index;               /* repetition index (0-based); warm-ups count separately */
+	int64_t start_unix_ns;
+	double wall_s, user_s, sys_s;
+	int64_t peak_rss_bytes;  /* -1: unknown (stored as NULL) */
+	const char *peak_source; /* "cgroup", "rusage" or NULL */
+	int exit_code;
+	int term_signal;
+	const char *status;      /* bl_run_status_name() */
+	const char *stdout_log, *stderr_log; /* paths, may be NULL */
+	const char *env_hash;
+	const char *cpu_list;    /* NULL when not pinned */
+	const char *diagnostics; /* protocol problems, one per line, or NULL */
+	const struct bl_metric *metrics;
+	size_t n_metrics;
+	char *const *measurements; /* JSON objects for model_measurements */
+	size_t n_measurements;
+};
+
+struct bl_build_record {
+	const char *repository;
+	const char *commit_sha;
+	int64_t machine_id;
+	const char *build_key;
+	const char *status;      /* "ok", "failed", "timeout", "cached" */
+	int64_t start_unix_ns;
+	double duration_s;
+	const char *log_path;
+};
+
+/* One benchmark case at one commit with the values of one metric over its
+ * measured runs, as returned by queries. All pointers are borrowed and valid
+ * only during the callback. */
+struct bl_point {
+	int64_t benchmark_id;
+	const char *commit_sha;
+	const char *subject;
+	int64_t commit_time;
+	const char *name;
+	const char *params_json;
+	const char *machine;     /* hostname */
+	int64_t machine_id;
+	const char *status;      /* case status */
+	const char *suite_hash;
+	const char *metric;      /* NULL when the case has no measured run with it */
+	const char *unit;
+	enum bl_better better;
+	const double *values;    /* one per measured run with status ok, by index */
+	size_t n_values;
+	int runs_total;          /* measured runs stored */
+	int runs_failed;         /* measured runs whose status is not ok */
+};
+
+struct bl_point_query {
+	const char *repository;      /* NULL: any */
+	const char *const *shas;     /* NULL: all commits */
+	size_t n_shas;
+	const char *metric;          /* NULL: every metric */
+	const char *benchmark;       /* NULL: every benchmark */
+};
+typedef int (*bl_point_fn)(void *ctx, const struct bl_point *p);
+
+struct bl_store_ops {
+	const char *name; /* "sqlite" */
+	void (*close)(struct bl_store *s);
+	int (*put_machine)(struct bl_store *s, const struct bl_machine *m, int64_t *machine_id, struct bl_error *err);
+	int (*put_commit)(struct bl_store *s, const char *repository, const struct bl_commit_info *ci,
+			  struct bl_error *err);
+	int (*open_case)(struct bl_store *s, const struct bl_case_key *key, struct bl_case_state *st,
+			 struct bl_error *err);
+	int (*set_case_status)(struct bl_store *s, int64_t benchmark_id, const char *status, struct bl_error *err);
+	int (*add_run)(struct bl_store *s, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err);
+	int (*add_build)(struct bl_store *s, const struct bl_build_record *b, struct bl_error *err);
+	int (*foreach_point)(struct bl_store *s, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
+			     struct bl_error *err);
+	int (*typical_seconds)(struct bl_store *s, int64_t machine_id, const char *name, const char *params_json,
+			       double *run_s, double *build_s, struct bl_error *err);
+};
+
+struct bl_store {
+	const struct bl_store_ops *ops;
+	char *display_name; /* for messages; credentials redacted */
+};
+
+/* Opens (creating and migrating as needed) the store at target: a file path
+ * for SQLite. A database whose schema is newer than BL_SCHEMA_VERSION is
+ * refused without being modified. */
+int bl_store_open(const char *target, struct bl_store **out, struct bl_error *err);
+void bl_store_close(struct bl_store *s);
+
+int bl_store_put_machine(struct bl_store *s, const struct bl_machine *m, int64_t *machine_id, struct bl_error *err);
+int bl_store_put_commit(struct bl_store *s, const char *repository, const struct bl_commit_info *ci,
+			struct bl_error *err);
+/* Finds or creates the benchmarks row of key and reports what is stored. */
+int bl_store_open_case(struct bl_store *s, const struct bl_case_key *key, struct bl_case_state *st,
+		       struct bl_error *err);
+int bl_store_set_case_status(struct bl_store *s, int64_t benchmark_id, const char *status, struct bl_error *err);
+/* Stores a run, its metrics and measurements in one transaction. */
+int bl_store_add_run(struct bl_store *s, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err);
+int bl_store_add_build(struct bl_store *s, const struct bl_build_record *b, struct bl_error *err);
+/* Calls fn for every (case, metric) matching q, ordered by commit time, then
+ * name, params and metric. A non-zero return from fn stops and is returned. */
+int bl_store_foreach_point(struct bl_store *s, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
+			   struct bl_error *err);
+/* Median wall time of a measured run of this case on this machine at any
+ * commit, and the median duration of a build ("ok") on this machine; -1 when
+ * there is no history. */
+int bl_store_typical_seconds(struct bl_store *s, int64_t machine_id, const char *name, const char *params_json,
+			     double *run_s, double *build_s, struct bl_error *err);
+
+/* Backends (internal): */
+int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err);
+
+#endif
