@@ -1,5 +1,4 @@
 /* common.c - errors, allocation, buffers, string lists, small file helpers. */
-#define _GNU_SOURCE
 #include "benchline/common.h"
 
 #include <dirent.h>
@@ -48,7 +47,15 @@ int bl_error_prefix(struct bl_error *err, const char *fmt, ...)
 		vsnprintf(prefix, sizeof(prefix), fmt, ap);
 		va_end(ap);
 		memcpy(old, err->msg, sizeof(old));
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+		size_t n = strlen(prefix);
+		if (n > sizeof(err->msg) - 3)
+			n = sizeof(err->msg) - 3;
+		memcpy(err->msg, prefix, n);
+		memcpy(err->msg + n, ": ", 2);
+		size_t rest = sizeof(err->msg) - n - 3;
+		size_t ol = strnlen(old, rest);
+		memcpy(err->msg + n + 2, old, ol);
+		err->msg[n + 2 + ol] = '\0';
 	}
 	return -1;
 }
@@ -365,13 +372,13 @@ int bl_mkdirs(const char *path, int mode, struct bl_error *err)
 	return 0;
 }
 
-static int remove_at(int dirfd, const char *name, const char *shown, struct bl_error *err)
+static int remove_at(int parent, const char *name, const char *shown, struct bl_error *err)
 {
 	struct stat st;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return errno == ENOENT ? 0 : bl_fail_errno(err, errno, "cannot remove '%s'", shown);
 	if (S_ISDIR(st.st_mode)) {
-		int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return bl_fail_errno(err, errno, "cannot remove '%s'", shown);
 		DIR *d = fdopendir(fd);
@@ -389,11 +396,11 @@ static int remove_at(int dirfd, const char *name, const char *shown, struct bl_e
 		closedir(d);
 		if (rc)
 			return rc;
-		if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		if (unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
 			return bl_fail_errno(err, errno, "cannot remove '%s'", shown);
 		return 0;
 	}
-	if (unlinkat(dirfd, name, 0) != 0 && errno != ENOENT)
+	if (unlinkat(parent, name, 0) != 0 && errno != ENOENT)
 		return bl_fail_errno(err, errno, "cannot remove '%s'", shown);
 	return 0;
 }
