@@ -20,7 +20,9 @@
  *        wall_s, user_s, sys_s, peak_rss_bytes, peak_source, exit_code,
  *        term_signal, status, stdout_log, stderr_log, env_hash, cpu_list,
  *        diagnostics)           UNIQUE(benchmark_id, idx) for measured runs
- *   metrics(run_id, name, value, unit, better)
+ *   metrics(run_id, seq, name, value, unit, better)
+ *        PRIMARY KEY(run_id, seq) WITHOUT ROWID: clustered by run; seq is the
+ *        metric's position in the run's output, so a name may repeat
  *   model_measurements(measurement_id, benchmark_id, run_id, measurements, time)
  *   device_measurements(measurement_id, benchmark_id, run_id, cpu_util,
  *        mem_megabytes, gpu_util, gpu_mem_megabytes, time)
@@ -28,6 +30,9 @@
  * A run is stored in one transaction with its metrics and measurements: it is
  * there whole or not at all. A case (benchmark row) becomes 'complete' when
  * all its measured repetitions are stored.
+ *
+ * A struct bl_store is used by one thread at a time (the SQLite connection is
+ * opened without its own mutex).
  */
 #ifndef BENCHLINE_STORE_H
 #define BENCHLINE_STORE_H
@@ -53,12 +58,15 @@ struct bl_case_key {
 	const char *name;
 	const char *params_json;  /* canonical JSON object, "{}" without params */
 	const char *metadata_json; /* JSON object stored in benchmarks.metadata */
+	bool lookup_only;          /* report what is stored, create nothing (a
+				      missing case gives benchmark_id 0, status "") */
 };
 
 /* Case status values stored in benchmarks.status. */
 #define BL_CASE_PENDING "pending"
 #define BL_CASE_COMPLETE "complete"
 #define BL_CASE_BUILD_FAILED "build-failed"
+#define BL_CASE_FAILED "failed" /* a measured run failed; the rest was skipped */
 
 struct bl_case_state {
 	int64_t benchmark_id;
@@ -73,12 +81,12 @@ struct bl_run_record {
 	int64_t benchmark_id;
 	bool warmup;
 	int index;               /* repetition index (0-based); warm-ups count separately */
-	int64_t start_unix_ns;
+	int64_t start_unix_ns;   /* 0: unknown (stored as NULL) */
 	double wall_s, user_s, sys_s;
 	int64_t peak_rss_bytes;  /* -1: unknown (stored as NULL) */
 	const char *peak_source; /* "cgroup", "rusage" or NULL */
-	int exit_code;
-	int term_signal;
+	int exit_code;           /* stored as NULL when term_signal is set */
+	int term_signal;         /* 0: none (stored as NULL) */
 	const char *status;      /* bl_run_status_name() */
 	const char *stdout_log, *stderr_log; /* paths, may be NULL */
 	const char *env_hash;
@@ -131,12 +139,14 @@ struct bl_point_query {
 	const char *metric;          /* NULL: every metric */
 	const char *benchmark;       /* NULL: every benchmark */
 };
+/* Must not call back into the same store. */
 typedef int (*bl_point_fn)(void *ctx, const struct bl_point *p);
 
 struct bl_store_ops {
 	const char *name; /* "sqlite" */
 	void (*close)(struct bl_store *s);
 	int (*put_machine)(struct bl_store *s, const struct bl_machine *m, int64_t *machine_id, struct bl_error *err);
+	int (*find_machine)(struct bl_store *s, const char *fingerprint, int64_t *machine_id, struct bl_error *err);
 	int (*put_commit)(struct bl_store *s, const char *repository, const struct bl_commit_info *ci,
 			  struct bl_error *err);
 	int (*open_case)(struct bl_store *s, const struct bl_case_key *key, struct bl_case_state *st,
@@ -156,28 +166,45 @@ struct bl_store {
 };
 
 /* Opens (creating and migrating as needed) the store at target: a file path
- * for SQLite. A database whose schema is newer than BL_SCHEMA_VERSION is
- * refused without being modified. */
+ * for SQLite (its directory must exist: the caller creates it). A database
+ * whose schema is newer than BL_SCHEMA_VERSION, a file that is not a SQLite
+ * database and another program's SQLite database are refused without being
+ * modified. "postgresql://" and "postgres://" targets fail for now ("not built
+ * in yet"); passwords in URLs are never shown in messages.
+ * Environment: BENCHLINE_SQLITE_SYNC=normal (default) or full chooses
+ * PRAGMA synchronous (docs/SCHEMA.md); BENCHLINE_SQLITE_BUSY_TIMEOUT=SECONDS
+ * (default 10) is how long a writer waits for a lock held by another process
+ * before failing with a message naming the file. */
 int bl_store_open(const char *target, struct bl_store **out, struct bl_error *err);
 void bl_store_close(struct bl_store *s);
 
 int bl_store_put_machine(struct bl_store *s, const struct bl_machine *m, int64_t *machine_id, struct bl_error *err);
+/* machine_id of the machine with this fingerprint, 0 when not stored. */
+int bl_store_find_machine(struct bl_store *s, const char *fingerprint, int64_t *machine_id, struct bl_error *err);
 int bl_store_put_commit(struct bl_store *s, const char *repository, const struct bl_commit_info *ci,
 			struct bl_error *err);
 /* Finds or creates the benchmarks row of key and reports what is stored. */
 int bl_store_open_case(struct bl_store *s, const struct bl_case_key *key, struct bl_case_state *st,
 		       struct bl_error *err);
 int bl_store_set_case_status(struct bl_store *s, int64_t benchmark_id, const char *status, struct bl_error *err);
-/* Stores a run, its metrics and measurements in one transaction. */
+/* Stores a run, its metrics and measurements in one transaction. A second
+ * measured run with the same index for the same case is an error; warm-ups
+ * are never checked for duplicates. */
 int bl_store_add_run(struct bl_store *s, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err);
 int bl_store_add_build(struct bl_store *s, const struct bl_build_record *b, struct bl_error *err);
-/* Calls fn for every (case, metric) matching q, ordered by commit time, then
- * name, params and metric. A non-zero return from fn stops and is returned. */
+/* Calls fn for every (case, metric) matching q (NULL: everything), ordered by
+ * commit time (cases whose commit was never stored with put_commit first,
+ * with commit_time 0), commit SHA, name, params, machine, suite hash, then
+ * metric. A case with no value to show under q (no measured run, all runs
+ * failed, or none with q->metric) yields one point with metric NULL and
+ * n_values 0, so build failures stay visible. q->shas non-NULL with n_shas 0
+ * matches nothing. A non-zero return from fn stops and is returned. */
 int bl_store_foreach_point(struct bl_store *s, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
 			   struct bl_error *err);
-/* Median wall time of a measured run of this case on this machine at any
- * commit, and the median duration of a build ("ok") on this machine; -1 when
- * there is no history. */
+/* Median wall time of a measured run (status "ok") of this case on this
+ * machine at any commit, and the median duration of a build ("ok") on this
+ * machine; -1 when there is no history. name NULL: only build_s. Either output
+ * pointer may be NULL. */
 int bl_store_typical_seconds(struct bl_store *s, int64_t machine_id, const char *name, const char *params_json,
 			     double *run_s, double *build_s, struct bl_error *err);
 

@@ -1,0 +1,141 @@
+/*
+ * store.c - the backend-neutral face of the result store: picks a backend
+ * from the target string and forwards every call through struct bl_store_ops.
+ *
+ * Targets: "postgresql://..." or "postgres://..." name a PostgreSQL server
+ * (not built in yet); any other "scheme://" is refused rather than taken for a
+ * file name; everything else is a path to a SQLite file.
+ */
+#include "benchline/store.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the "scheme://" prefix of target, or 0 when it has none. */
+static size_t url_scheme_len(const char *target)
+{
+	size_t i = 0;
+	if (!isalpha((unsigned char)target[0]))
+		return 0;
+	while (isalnum((unsigned char)target[i]) || target[i] == '+' || target[i] == '-' || target[i] == '.')
+		i++;
+	if (strncmp(target + i, "://", 3) != 0)
+		return 0;
+	return i + 3;
+}
+
+/* The target as it may appear in messages: a password in
+ * "scheme://user:password@host/..." becomes "***", so errors and logs never
+ * carry credentials. */
+static char *redact_target(const char *target)
+{
+	size_t scheme = url_scheme_len(target);
+	if (!scheme)
+		return bl_xstrdup(target);
+	const char *auth = target + scheme;
+	size_t auth_len = strcspn(auth, "/?#");
+	const char *at = memchr(auth, '@', auth_len);
+	if (!at)
+		return bl_xstrdup(target);
+	/* The last '@' of the authority ends the user info; a password may hold '@'. */
+	for (const char *p = at; p < auth + auth_len; p++)
+		if (*p == '@')
+			at = p;
+	const char *colon = memchr(auth, ':', (size_t)(at - auth));
+	if (!colon)
+		return bl_xstrdup(target);
+	return bl_xasprintf("%.*s***%s", (int)(colon + 1 - target), target, at);
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int bl_store_open(const char *target, struct bl_store **out, struct bl_error *err)
+{
+	*out = NULL;
+	if (!target || !*target)
+		return bl_fail(err, "cannot open store: no path or URL given");
+	if (has_prefix(target, "postgresql://") || has_prefix(target, "postgres://")) {
+		char *shown = redact_target(target);
+		bl_fail(err, "cannot open store '%s': PostgreSQL support is not built in yet", shown);
+		free(shown);
+		return -1;
+	}
+	size_t scheme = url_scheme_len(target);
+	if (scheme) {
+		char *shown = redact_target(target);
+		bl_fail(err, "cannot open store '%s': unknown store type '%.*s' (expected a path or postgresql://)",
+			shown, (int)(scheme - 3), target);
+		free(shown);
+		return -1;
+	}
+	return bl_store_sqlite_open(target, out, err);
+}
+
+void bl_store_close(struct bl_store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+int bl_store_put_machine(struct bl_store *s, const struct bl_machine *m, int64_t *machine_id, struct bl_error *err)
+{
+	return s->ops->put_machine(s, m, machine_id, err);
+}
+
+int bl_store_find_machine(struct bl_store *s, const char *fingerprint, int64_t *machine_id, struct bl_error *err)
+{
+	return s->ops->find_machine(s, fingerprint, machine_id, err);
+}
+
+int bl_store_put_commit(struct bl_store *s, const char *repository, const struct bl_commit_info *ci,
+			struct bl_error *err)
+{
+	return s->ops->put_commit(s, repository, ci, err);
+}
+
+int bl_store_open_case(struct bl_store *s, const struct bl_case_key *key, struct bl_case_state *st,
+		       struct bl_error *err)
+{
+	return s->ops->open_case(s, key, st, err);
+}
+
+int bl_store_set_case_status(struct bl_store *s, int64_t benchmark_id, const char *status, struct bl_error *err)
+{
+	return s->ops->set_case_status(s, benchmark_id, status, err);
+}
+
+int bl_store_add_run(struct bl_store *s, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err)
+{
+	return s->ops->add_run(s, r, run_id, err);
+}
+
+int bl_store_add_build(struct bl_store *s, const struct bl_build_record *b, struct bl_error *err)
+{
+	return s->ops->add_build(s, b, err);
+}
+
+int bl_store_foreach_point(struct bl_store *s, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
+			   struct bl_error *err)
+{
+	static const struct bl_point_query everything;
+	return s->ops->foreach_point(s, q ? q : &everything, fn, ctx, err);
+}
+
+int bl_store_typical_seconds(struct bl_store *s, int64_t machine_id, const char *name, const char *params_json,
+			     double *run_s, double *build_s, struct bl_error *err)
+{
+	return s->ops->typical_seconds(s, machine_id, name, params_json, run_s, build_s, err);
+}
+
+void bl_case_state_release(struct bl_case_state *st)
+{
+	if (!st)
+		return;
+	free(st->measured_done);
+	st->measured_done = NULL;
+	st->n_measured_done = 0;
+}

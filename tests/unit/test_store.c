@@ -1,0 +1,1132 @@
+/* test_store.c - the SQLite result store, on real files in a scratch directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "benchline/store.h"
+
+static char scratch[4096];
+static int db_counter;
+
+static int setup_scratch(void **state)
+{
+	const char *base = getenv("BENCHLINE_TEST_TMP");
+	struct bl_error err = {{0}};
+	if (!base || !*base)
+		base = "/tmp";
+	if (bl_mkdirs(base, 0755, &err) != 0) {
+		fprintf(stderr, "%s\n", err.msg);
+		return -1;
+	}
+	snprintf(scratch, sizeof(scratch), "%s/test_store.XXXXXX", base);
+	return mkdtemp(scratch) ? 0 : -1;
+}
+
+static int teardown_scratch(void **state)
+{
+	struct bl_error err = {{0}};
+	return bl_remove_tree(scratch, &err);
+}
+
+/* A fresh database path for each test. */
+static char *new_db_path(void)
+{
+	return bl_xasprintf("%s/db%d/results.db", scratch, ++db_counter);
+}
+
+static char *fresh_path(void)
+{
+	char *path = new_db_path();
+	char *dir = bl_xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_mkdirs(dir, 0755, &err), 0);
+	free(dir);
+	return path;
+}
+
+static struct bl_store *open_ok(const char *path)
+{
+	struct bl_store *s = NULL;
+	struct bl_error err = {{0}};
+	int rc = bl_store_open(path, &s, &err);
+	if (rc != 0)
+		fail_msg("bl_store_open('%s'): %s", path, err.msg);
+	assert_non_null(s);
+	return s;
+}
+
+/* ---- raw SQLite access, to check what the store wrote --------------------------------------------------------- */
+
+static sqlite3 *raw_open(const char *path)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+static int64_t raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db = raw_open(path);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* First column of the first row as an owned string ("" for NULL). */
+static char *raw_text(const char *path, const char *sql)
+{
+	sqlite3 *db = raw_open(path);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	const unsigned char *t = sqlite3_column_text(st, 0);
+	char *v = bl_xstrdup(t ? (const char *)t : "");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = raw_open(path);
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+static void read_bytes(const char *path, struct bl_buf *b)
+{
+	struct bl_error err = {{0}};
+	bl_buf_init(b);
+	if (bl_read_file(path, b, &err) != 0)
+		fail_msg("%s", err.msg);
+}
+
+static bool file_exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+/* ---- fixtures -------------------------------------------------------------------------------------------------- */
+
+static void fill_machine(struct bl_machine *m, const char *fingerprint, const char *hostname)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->fingerprint, sizeof(m->fingerprint), "%s", fingerprint);
+	m->hostname = (char *)hostname;
+	m->os = (char *)"Debian GNU/Linux 12";
+	m->kernel = (char *)"6.1.0";
+	m->arch = (char *)"x86_64";
+	m->cpu_model = (char *)"Test CPU";
+	m->cpu_count = 8;
+	m->memory_bytes = 16LL << 30;
+	m->gpus_json = (char *)"[]";
+}
+
+static int64_t add_machine(struct bl_store *s, const char *fingerprint, const char *hostname)
+{
+	struct bl_machine m;
+	struct bl_error err = {{0}};
+	int64_t id = -1;
+	fill_machine(&m, fingerprint, hostname);
+	if (bl_store_put_machine(s, &m, &id, &err) != 0)
+		fail_msg("put_machine: %s", err.msg);
+	return id;
+}
+
+static struct bl_case_key case_key(int64_t machine_id, const char *sha, const char *name, const char *params)
+{
+	struct bl_case_key k = {
+		.repository = "/src/repo",
+		.branch = "main",
+		.commit_sha = sha,
+		.commit_subject = "Make it faster",
+		.machine_id = machine_id,
+		.suite_hash = "suite1",
+		.name = name,
+		.params_json = params,
+		.metadata_json = "{\"gpu_name\":\"none\"}",
+	};
+	return k;
+}
+
+static int64_t open_case_ok(struct bl_store *s, const struct bl_case_key *k, struct bl_case_state *st)
+{
+	struct bl_error err = {{0}};
+	if (bl_store_open_case(s, k, st, &err) != 0)
+		fail_msg("open_case: %s", err.msg);
+	return st->benchmark_id;
+}
+
+static struct bl_run_record run_record(int64_t benchmark_id, bool warmup, int index, double wall,
+				       const struct bl_metric *metrics, size_t n_metrics)
+{
+	struct bl_run_record r = {
+		.benchmark_id = benchmark_id,
+		.warmup = warmup,
+		.index = index,
+		.start_unix_ns = 1795707000123456789LL, /* 2026-11-26T... with .123 ms */
+		.wall_s = wall,
+		.user_s = wall / 2,
+		.sys_s = 0.01,
+		.peak_rss_bytes = 1 << 20,
+		.peak_source = "rusage",
+		.exit_code = 0,
+		.status = "ok",
+		.env_hash = "envhash",
+		.metrics = metrics,
+		.n_metrics = n_metrics,
+	};
+	return r;
+}
+
+static int64_t add_run_ok(struct bl_store *s, const struct bl_run_record *r)
+{
+	struct bl_error err = {{0}};
+	int64_t id = -1;
+	if (bl_store_add_run(s, r, &id, &err) != 0)
+		fail_msg("add_run: %s", err.msg);
+	assert_true(id > 0);
+	return id;
+}
+
+static void put_commit_ok(struct bl_store *s, const char *repo, const char *sha, int64_t when, const char *subject)
+{
+	struct bl_commit_info ci = {0};
+	struct bl_error err = {{0}};
+	snprintf(ci.sha, sizeof(ci.sha), "%s", sha);
+	ci.parents = (char *)"";
+	ci.author_name = (char *)"A U Thor";
+	ci.author_email = (char *)"author@example.com";
+	ci.author_time = when - 10;
+	ci.commit_time = when;
+	ci.subject = (char *)subject;
+	if (bl_store_put_commit(s, repo, &ci, &err) != 0)
+		fail_msg("put_commit: %s", err.msg);
+}
+
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define SHA_C "cccccccccccccccccccccccccccccccccccccccc"
+
+/* ---- tests ----------------------------------------------------------------------------------------------------- */
+
+static void test_schema_created(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	assert_string_equal(s->ops->name, "sqlite");
+	bl_store_close(s);
+
+	assert_int_equal(raw_int(path, "SELECT version FROM schema_version"), BL_SCHEMA_VERSION);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_version"), 1);
+	char *mode = raw_text(path, "PRAGMA journal_mode");
+	assert_string_equal(mode, "wal");
+	free(mode);
+	const char *tables[] = {"machines", "commits", "benchmarks", "builds", "runs", "metrics",
+				"model_measurements", "device_measurements"};
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char *sql = bl_xasprintf("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
+					 tables[i]);
+		assert_int_equal(raw_int(path, sql), 1);
+		free(sql);
+	}
+	/* The transformers v1 columns keep their names. */
+	const char *v1_columns[][2] = {
+		{"benchmarks", "benchmark_id"},		{"benchmarks", "branch"},
+		{"benchmarks", "commit_id"},		{"benchmarks", "commit_message"},
+		{"benchmarks", "metadata"},		{"benchmarks", "created_at"},
+		{"device_measurements", "measurement_id"}, {"device_measurements", "benchmark_id"},
+		{"device_measurements", "cpu_util"},	{"device_measurements", "mem_megabytes"},
+		{"device_measurements", "gpu_util"},	{"device_measurements", "gpu_mem_megabytes"},
+		{"device_measurements", "time"},	{"device_measurements", "run_id"},
+		{"model_measurements", "measurement_id"}, {"model_measurements", "benchmark_id"},
+		{"model_measurements", "measurements"},	{"model_measurements", "time"},
+		{"model_measurements", "run_id"},
+	};
+	for (size_t i = 0; i < sizeof(v1_columns) / sizeof(v1_columns[0]); i++) {
+		char *sql = bl_xasprintf("SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
+					 v1_columns[i][0], v1_columns[i][1]);
+		if (raw_int(path, sql) != 1)
+			fail_msg("column %s.%s missing", v1_columns[i][0], v1_columns[i][1]);
+		free(sql);
+	}
+	const char *indexes[] = {"runs_measured_unique", "runs_by_benchmark", "benchmarks_by_commit",
+				 "benchmarks_by_case"};
+	for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
+		char *sql = bl_xasprintf("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'",
+					 indexes[i]);
+		assert_int_equal(raw_int(path, sql), 1);
+		free(sql);
+	}
+	/* Metrics are clustered by run: run_id leads their primary key. */
+	assert_int_equal(raw_int(path, "SELECT pk FROM pragma_table_info('metrics') WHERE name = 'run_id'"), 1);
+	free(path);
+}
+
+static void test_reopen_idempotent(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	bl_store_close(s);
+	char *schema1 = raw_text(path, "SELECT group_concat(sql, ';') FROM sqlite_master");
+	for (int i = 0; i < 3; i++) {
+		s = open_ok(path);
+		assert_int_equal(add_machine(s, "fp1", "host1"), mid);
+		bl_store_close(s);
+	}
+	char *schema2 = raw_text(path, "SELECT group_concat(sql, ';') FROM sqlite_master");
+	assert_string_equal(schema1, schema2);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM machines"), 1);
+	free(schema1);
+	free(schema2);
+	free(path);
+}
+
+static void expect_refused_unchanged(const char *path, const char *expect)
+{
+	struct bl_buf before, after;
+	read_bytes(path, &before);
+	struct bl_store *s = NULL;
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_open(path, &s, &err), -1);
+	assert_null(s);
+	if (!strstr(err.msg, expect))
+		fail_msg("message '%s' lacks '%s'", err.msg, expect);
+	read_bytes(path, &after);
+	assert_int_equal(before.len, after.len);
+	assert_memory_equal(before.data, after.data, before.len);
+	bl_buf_release(&before);
+	bl_buf_release(&after);
+}
+
+static void test_newer_version_refused(void **state)
+{
+	/* A store written by a future benchline (WAL mode, full schema). */
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	add_machine(s, "fp1", "host1");
+	bl_store_close(s);
+	raw_exec(path, "UPDATE schema_version SET version = 7");
+	char *expect = bl_xasprintf(
+		"database '%s' has schema version 7, newer than this benchline (%d); upgrade benchline", path,
+		BL_SCHEMA_VERSION);
+	expect_refused_unchanged(path, expect);
+	/* Refused again: nothing was migrated or rewritten on the first try. */
+	expect_refused_unchanged(path, expect);
+	assert_int_equal(raw_int(path, "SELECT version FROM schema_version"), 7);
+	free(expect);
+	free(path);
+
+	/* A rollback-journal file: opening must not even switch it to WAL. */
+	path = fresh_path();
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+					  " INSERT INTO schema_version VALUES (7);",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	expect = bl_xasprintf("database '%s' has schema version 7", path);
+	expect_refused_unchanged(path, expect);
+	char *wal = bl_xasprintf("%s-wal", path);
+	assert_false(file_exists(wal));
+	char *mode = raw_text(path, "PRAGMA journal_mode");
+	assert_string_equal(mode, "delete");
+	free(mode);
+	free(wal);
+	free(expect);
+	free(path);
+}
+
+static void test_not_a_database(void **state)
+{
+	char *path = fresh_path();
+	const char junk[] = "this is a benchline.yaml, not a database\nversion: 1\n";
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_write_file_atomic(path, junk, strlen(junk), &err), 0);
+	char *expect = bl_xasprintf("'%s' is not a SQLite database", path);
+	expect_refused_unchanged(path, expect);
+	free(expect);
+	free(path);
+
+	/* Some other program's SQLite database is not taken over either. */
+	path = fresh_path();
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE notes (t TEXT)", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	expect = bl_xasprintf("'%s': it is a SQLite database but not a benchline one", path);
+	expect_refused_unchanged(path, expect);
+	free(expect);
+
+	/* A directory, and a missing parent directory (the caller creates it). */
+	char *dir = bl_xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	struct bl_store *s = NULL;
+	assert_int_equal(bl_store_open(dir, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "is a directory"));
+	char *missing = bl_xasprintf("%s/no/such/dir/results.db", dir);
+	assert_int_equal(bl_store_open(missing, &s, &err), -1);
+	assert_non_null(strstr(err.msg, missing));
+	assert_null(s);
+	free(missing);
+	free(dir);
+	free(path);
+}
+
+static void test_postgres_not_built(void **state)
+{
+	struct bl_store *s = NULL;
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_open("postgresql://bench:s3cret@db.example.com/metrics", &s, &err), -1);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, "PostgreSQL support is not built in yet"));
+	assert_null(strstr(err.msg, "s3cret"));
+	assert_non_null(strstr(err.msg, "postgresql://bench:***@db.example.com/metrics"));
+	assert_int_equal(bl_store_open("postgres://db/metrics", &s, &err), -1);
+	assert_non_null(strstr(err.msg, "PostgreSQL support is not built in yet"));
+	assert_int_equal(bl_store_open("mysql://db/metrics", &s, &err), -1);
+	assert_non_null(strstr(err.msg, "unknown store type 'mysql'"));
+	assert_int_equal(bl_store_open("", &s, &err), -1);
+}
+
+static void test_sync_setting(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = NULL;
+	struct bl_error err = {{0}};
+	setenv("BENCHLINE_SQLITE_SYNC", "sometimes", 1);
+	assert_int_equal(bl_store_open(path, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "BENCHLINE_SQLITE_SYNC"));
+	assert_false(file_exists(path));
+	setenv("BENCHLINE_SQLITE_SYNC", "full", 1);
+	s = open_ok(path);
+	bl_store_close(s);
+	unsetenv("BENCHLINE_SQLITE_SYNC");
+	free(path);
+}
+
+static void test_machine_upsert(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t a = add_machine(s, "fp-a", "alpha");
+	assert_true(a > 0);
+	assert_int_equal(add_machine(s, "fp-a", "alpha"), a);
+	/* Same fingerprint, renamed host: same machine, new details. */
+	assert_int_equal(add_machine(s, "fp-a", "alpha-renamed"), a);
+	int64_t b = add_machine(s, "fp-b", "beta");
+	assert_true(b != a);
+	struct bl_machine m;
+	struct bl_error err = {{0}};
+	int64_t id;
+	fill_machine(&m, "", "nofp");
+	assert_int_equal(bl_store_put_machine(s, &m, &id, &err), -1);
+	bl_store_close(s);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM machines"), 2);
+	char *host = raw_text(path, "SELECT hostname FROM machines WHERE fingerprint = 'fp-a'");
+	assert_string_equal(host, "alpha-renamed");
+	free(host);
+	char *created = raw_text(path, "SELECT created_at FROM machines WHERE fingerprint = 'fp-a'");
+	assert_int_equal(strlen(created), 24); /* 2026-11-26T15:30:00.123Z */
+	assert_int_equal(created[23], 'Z');
+	assert_int_equal(created[19], '.');
+	free(created);
+	free(path);
+}
+
+static void test_put_commit_upsert(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	put_commit_ok(s, "/src/repo", SHA_A, 1795707000, "First subject");
+	put_commit_ok(s, "/src/repo", SHA_A, 1795707000, "Amended subject");
+	put_commit_ok(s, "/src/other", SHA_A, 1795707000, "Other repository");
+	bl_store_close(s);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM commits"), 2);
+	char *subj = raw_text(path, "SELECT subject FROM commits WHERE repository = '/src/repo'");
+	assert_string_equal(subj, "Amended subject");
+	free(subj);
+	char *t = raw_text(path, "SELECT commit_time FROM commits WHERE repository = '/src/repo'");
+	assert_string_equal(t, "2026-11-26T15:30:00.000Z");
+	free(t);
+	free(path);
+}
+
+static void test_open_case(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_key k = case_key(mid, SHA_A, "compress", "{\"level\":\"1\"}");
+	/* 80 characters, some of them two bytes long: cut at 70 characters, not bytes. */
+	k.commit_subject = "Éééééééééé make the compressor faster on short inputs by caching tables xxxxxxxx";
+	struct bl_case_state st;
+	int64_t id = open_case_ok(s, &k, &st);
+	assert_true(id > 0);
+	assert_string_equal(st.status, BL_CASE_PENDING);
+	assert_int_equal(st.n_measured_done, 0);
+	assert_int_equal(st.n_warmups, 0);
+	bl_case_state_release(&st);
+
+	struct bl_metric m = {.name = (char *)"ratio", .value = 2.5};
+	struct bl_run_record w = run_record(id, true, 0, 0.5, &m, 1);
+	add_run_ok(s, &w);
+	struct bl_run_record r2 = run_record(id, false, 2, 0.4, &m, 1);
+	add_run_ok(s, &r2);
+	struct bl_run_record r0 = run_record(id, false, 0, 0.3, &m, 1);
+	add_run_ok(s, &r0);
+
+	assert_int_equal(open_case_ok(s, &k, &st), id);
+	assert_int_equal(st.n_measured_done, 2);
+	assert_int_equal(st.measured_done[0], 0);
+	assert_int_equal(st.measured_done[1], 2);
+	assert_int_equal(st.n_warmups, 1);
+	bl_case_state_release(&st);
+
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_set_case_status(s, id, BL_CASE_COMPLETE, &err), 0);
+	assert_int_equal(open_case_ok(s, &k, &st), id);
+	assert_string_equal(st.status, BL_CASE_COMPLETE);
+	bl_case_state_release(&st);
+	assert_int_equal(bl_store_set_case_status(s, 99999, BL_CASE_COMPLETE, &err), -1);
+	assert_non_null(strstr(err.msg, "no such benchmark"));
+
+	/* Each part of the key makes a different case. */
+	struct bl_case_key k2 = k;
+	k2.params_json = "{\"level\":\"9\"}";
+	assert_true(open_case_ok(s, &k2, &st) != id);
+	bl_case_state_release(&st);
+	k2 = k;
+	k2.suite_hash = "suite2";
+	assert_true(open_case_ok(s, &k2, &st) != id);
+	bl_case_state_release(&st);
+	k2 = k;
+	k2.params_json = "[1]";
+	assert_int_equal(bl_store_open_case(s, &k2, &st, &err), -1);
+	assert_non_null(strstr(err.msg, "not a JSON object"));
+	k2 = k;
+	k2.machine_id = 4242;
+	assert_int_equal(bl_store_open_case(s, &k2, &st, &err), -1);
+	assert_non_null(strstr(err.msg, "machine 4242"));
+	bl_store_close(s);
+
+	char *msg = raw_text(path, "SELECT commit_message FROM benchmarks WHERE benchmark_id = 1");
+	assert_string_equal(msg, "Éééééééééé make the compressor faster on short inputs by caching table");
+	free(msg);
+	assert_int_equal(raw_int(path, "SELECT length(commit_message) FROM benchmarks WHERE benchmark_id = 1"), 70);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM benchmarks"), 3);
+	free(path);
+}
+
+static int64_t count_rows(const char *path, const char *table)
+{
+	char *sql = bl_xasprintf("SELECT count(*) FROM %s", table);
+	int64_t n = raw_int(path, sql);
+	free(sql);
+	return n;
+}
+
+struct row_counts {
+	int64_t runs, metrics, models;
+};
+
+static struct row_counts counts(const char *path)
+{
+	struct row_counts c = {count_rows(path, "runs"), count_rows(path, "metrics"),
+			       count_rows(path, "model_measurements")};
+	return c;
+}
+
+static void assert_counts(const char *path, struct row_counts want)
+{
+	struct row_counts got = counts(path);
+	assert_int_equal(got.runs, want.runs);
+	assert_int_equal(got.metrics, want.metrics);
+	assert_int_equal(got.models, want.models);
+}
+
+static void test_add_run_stores_everything(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "decode", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+
+	struct bl_metric metrics[] = {
+		{.name = (char *)"latency", .value = 0.0123, .unit = (char *)"s", .better = BL_BETTER_LOWER},
+		{.name = (char *)"throughput", .value = 812.5, .unit = (char *)"tok/s", .better = BL_BETTER_HIGHER},
+		{.name = (char *)"ratio", .value = 3},
+	};
+	char *measurements[] = {(char *)"{\"model_load_time\":2.5}", (char *)"{\"first_token_s\":0.04}"};
+	struct bl_run_record r = run_record(bid, false, 0, 1.25, metrics, 3);
+	r.measurements = measurements;
+	r.n_measurements = 2;
+	r.stdout_log = "/logs/0.out";
+	r.cpu_list = "2-3";
+	int64_t run_id = add_run_ok(s, &r);
+
+	/* A second measured run with the same index is refused, and nothing of it stays. */
+	struct bl_error err = {{0}};
+	struct bl_run_record dup = r;
+	dup.wall_s = 9.0;
+	assert_int_equal(bl_store_add_run(s, &dup, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "measured run 0 of benchmark"));
+	assert_non_null(strstr(err.msg, "already stored"));
+	assert_non_null(strstr(err.msg, path));
+	/* Warm-ups have their own numbering and are never unique-checked against measured runs. */
+	struct bl_run_record w = run_record(bid, true, 0, 2.0, metrics, 1);
+	add_run_ok(s, &w);
+	/* A killed run: no exit status, the signal instead. */
+	struct bl_run_record killed = run_record(bid, false, 1, 3.0, NULL, 0);
+	killed.status = "timeout";
+	killed.term_signal = 9;
+	killed.exit_code = 0;
+	killed.peak_rss_bytes = -1;
+	add_run_ok(s, &killed);
+	bl_store_close(s);
+
+	assert_counts(path, (struct row_counts){3, 4, 2});
+	char *sql = bl_xasprintf("SELECT count(*) FROM runs WHERE run_id = %lld AND kind = 'measured' AND idx = 0"
+				 " AND wall_s = 1.25 AND status = 'ok' AND exit_code = 0 AND term_signal IS NULL"
+				 " AND stdout_log = '/logs/0.out' AND stderr_log IS NULL AND cpu_list = '2-3'"
+				 " AND peak_rss_bytes = 1048576 AND peak_source = 'rusage' AND env_hash = 'envhash'",
+				 (long long)run_id);
+	assert_int_equal(raw_int(path, sql), 1);
+	free(sql);
+	char *started = raw_text(path, "SELECT started_at FROM runs WHERE kind = 'measured' AND idx = 0");
+	assert_string_equal(started, "2026-11-26T15:30:00.123Z");
+	free(started);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs WHERE idx = 1 AND exit_code IS NULL"
+				       " AND term_signal = 9 AND peak_rss_bytes IS NULL"),
+			 1);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metrics JOIN runs USING (run_id) WHERE kind = 'measured'"
+				       " AND name = 'latency' AND value = 0.0123"
+				       " AND unit = 's' AND better = 'lower'"),
+			 1);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metrics WHERE name = 'ratio' AND unit IS NULL"
+				       " AND better IS NULL"),
+			 1);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM model_measurements m JOIN runs r USING (run_id)"
+				       " WHERE r.kind = 'measured' AND m.benchmark_id = r.benchmark_id"
+				       " AND json_extract(m.measurements, '$.model_load_time') = 2.5"),
+			 1);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs WHERE wall_s = 9.0"), 0);
+	free(path);
+}
+
+static void test_failed_add_run_leaves_nothing(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "decode", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	struct bl_error err = {{0}};
+
+	/* The bad metric comes after a good one: the run row and the first
+	 * metric are already written when it is found. */
+	struct bl_metric bad_name[] = {{.name = (char *)"ok", .value = 1}, {.name = NULL, .value = 2}};
+	struct bl_run_record r = run_record(bid, false, 0, 1.0, bad_name, 2);
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "metric 2 has no name"));
+	assert_counts(path, (struct row_counts){0, 0, 0});
+
+	struct bl_metric nan_value[] = {{.name = (char *)"ok", .value = 1}, {.name = (char *)"bad", .value = NAN}};
+	r = run_record(bid, false, 0, 1.0, nan_value, 2);
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "non-finite"));
+	assert_counts(path, (struct row_counts){0, 0, 0});
+
+	struct bl_metric good[] = {{.name = (char *)"a", .value = 1}, {.name = (char *)"b", .value = 2}};
+	char *bad_json[] = {(char *)"{\"x\":1}", (char *)"{not json"};
+	r = run_record(bid, false, 0, 1.0, good, 2);
+	r.measurements = bad_json;
+	r.n_measurements = 2;
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "model measurement 2 is not a JSON object"));
+	assert_counts(path, (struct row_counts){0, 0, 0});
+
+	/* A constraint failure raised by SQLite itself, half-way through the run's metrics. */
+	raw_exec(path, "CREATE TRIGGER forced_failure BEFORE INSERT ON metrics WHEN NEW.name = 'boom'"
+		       " BEGIN SELECT RAISE(ABORT, 'forced constraint failure'); END");
+	struct bl_metric boom[] = {{.name = (char *)"a", .value = 1}, {.name = (char *)"boom", .value = 2}};
+	r = run_record(bid, false, 0, 1.0, boom, 2);
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "forced constraint failure"));
+	assert_non_null(strstr(err.msg, "metric 'boom'"));
+	assert_counts(path, (struct row_counts){0, 0, 0});
+	raw_exec(path, "DROP TRIGGER forced_failure");
+
+	/* A run of a case that does not exist. */
+	r = run_record(bid + 100, false, 0, 1.0, good, 2);
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "is not in"));
+
+	/* The store is still usable: no transaction was left open. */
+	r = run_record(bid, false, 0, 1.0, good, 2);
+	add_run_ok(s, &r);
+	assert_counts(path, (struct row_counts){1, 2, 0});
+	assert_int_equal(open_case_ok(s, &k, &st), bid);
+	assert_int_equal(st.n_measured_done, 1);
+	bl_case_state_release(&st);
+	bl_store_close(s);
+	free(path);
+}
+
+/* ---- foreach_point --------------------------------------------------------------------------------------------- */
+
+struct seen_point {
+	char sha[41];
+	char name[32];
+	char params[32];
+	char metric[32]; /* "" for NULL */
+	char unit[16];
+	char status[24];
+	char machine[16];
+	enum bl_better better;
+	double values[8];
+	size_t n_values;
+	int runs_total, runs_failed;
+	int64_t commit_time;
+	char subject[64];
+};
+
+struct seen {
+	struct seen_point p[64];
+	size_t n;
+	size_t stop_after; /* 0: never */
+};
+
+static int collect(void *ctx, const struct bl_point *p)
+{
+	struct seen *s = ctx;
+	assert_true(s->n < 64);
+	struct seen_point *o = &s->p[s->n++];
+	memset(o, 0, sizeof(*o));
+	snprintf(o->sha, sizeof(o->sha), "%s", p->commit_sha);
+	snprintf(o->name, sizeof(o->name), "%s", p->name);
+	snprintf(o->params, sizeof(o->params), "%s", p->params_json);
+	snprintf(o->metric, sizeof(o->metric), "%s", p->metric ? p->metric : "");
+	snprintf(o->unit, sizeof(o->unit), "%s", p->unit ? p->unit : "");
+	snprintf(o->status, sizeof(o->status), "%s", p->status);
+	snprintf(o->machine, sizeof(o->machine), "%s", p->machine);
+	snprintf(o->subject, sizeof(o->subject), "%s", p->subject ? p->subject : "");
+	o->better = p->better;
+	assert_true(p->n_values <= 8);
+	if (p->n_values)
+		memcpy(o->values, p->values, p->n_values * sizeof(double));
+	o->n_values = p->n_values;
+	o->runs_total = p->runs_total;
+	o->runs_failed = p->runs_failed;
+	o->commit_time = p->commit_time;
+	assert_true(p->metric || p->n_values == 0);
+	if (s->stop_after && s->n == s->stop_after)
+		return 42;
+	return 0;
+}
+
+static void query(struct bl_store *s, const struct bl_point_query *q, struct seen *out)
+{
+	struct bl_error err = {{0}};
+	memset(out, 0, sizeof(*out));
+	if (bl_store_foreach_point(s, q, collect, out, &err) != 0)
+		fail_msg("foreach_point: %s", err.msg);
+}
+
+static void add_measured(struct bl_store *s, int64_t bid, int idx, const char *status, double lat, double thr)
+{
+	struct bl_metric m[] = {
+		{.name = (char *)"throughput", .value = thr, .unit = (char *)"MB/s", .better = BL_BETTER_HIGHER},
+		{.name = (char *)"latency", .value = lat, .unit = (char *)"s", .better = BL_BETTER_LOWER},
+	};
+	struct bl_run_record r = run_record(bid, false, idx, lat * 10, m, 2);
+	r.status = status;
+	add_run_ok(s, &r);
+}
+
+/* Commit B is older than commit A though stored later; C has no commits row. */
+static void build_history(struct bl_store *s, int64_t *build_failed_id)
+{
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	put_commit_ok(s, "/src/repo", SHA_A, 2000000000, "Second commit");
+	put_commit_ok(s, "/src/repo", SHA_B, 1900000000, "First commit");
+
+	struct bl_case_key k = case_key(mid, SHA_A, "zip", "{\"level\":\"1\"}");
+	int64_t a_zip = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	add_measured(s, a_zip, 2, "ok", 0.3, 30);
+	add_measured(s, a_zip, 0, "ok", 0.1, 10);
+	add_measured(s, a_zip, 1, "failed", 99, 99); /* failed runs count but give no values */
+	struct bl_metric warm[] = {{.name = (char *)"latency", .value = 77}};
+	struct bl_run_record w = run_record(a_zip, true, 0, 1, warm, 1);
+	add_run_ok(s, &w);
+
+	k = case_key(mid, SHA_A, "unzip", "{}");
+	int64_t a_unzip = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	add_measured(s, a_unzip, 0, "ok", 0.5, 50);
+
+	k = case_key(mid, SHA_B, "zip", "{\"level\":\"1\"}");
+	int64_t b_zip = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	add_measured(s, b_zip, 0, "ok", 0.2, 20);
+
+	/* C failed to build: a case with no runs at all. */
+	k = case_key(mid, SHA_C, "zip", "{\"level\":\"1\"}");
+	k.commit_subject = "Break the build";
+	*build_failed_id = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_set_case_status(s, *build_failed_id, BL_CASE_BUILD_FAILED, &err), 0);
+
+	/* Another repository, never part of a repository-filtered query. */
+	k = case_key(mid, SHA_A, "zip", "{\"level\":\"1\"}");
+	k.repository = "/src/other";
+	int64_t other = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	add_measured(s, other, 0, "ok", 5, 5);
+}
+
+static void test_foreach_point(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t failed_id;
+	build_history(s, &failed_id);
+	struct seen out;
+
+	struct bl_point_query q = {.repository = "/src/repo"};
+	query(s, &q, &out);
+	/* C (no commit time) first, then B (older), then A; names, params, metrics in order. */
+	assert_int_equal(out.n, 7);
+	assert_string_equal(out.p[0].sha, SHA_C);
+	assert_string_equal(out.p[0].metric, "");
+	assert_string_equal(out.p[0].status, BL_CASE_BUILD_FAILED);
+	assert_string_equal(out.p[0].subject, "Break the build");
+	assert_int_equal(out.p[0].n_values, 0);
+	assert_int_equal(out.p[0].runs_total, 0);
+	assert_int_equal(out.p[0].commit_time, 0);
+	assert_string_equal(out.p[1].sha, SHA_B);
+	assert_string_equal(out.p[1].metric, "latency");
+	assert_string_equal(out.p[1].subject, "First commit");
+	assert_int_equal(out.p[1].commit_time, 1900000000);
+	assert_string_equal(out.p[1].status, BL_CASE_PENDING);
+	assert_string_equal(out.p[2].sha, SHA_B);
+	assert_string_equal(out.p[2].metric, "throughput");
+	assert_string_equal(out.p[3].sha, SHA_A);
+	assert_string_equal(out.p[3].name, "unzip");
+	assert_string_equal(out.p[3].metric, "latency");
+	assert_string_equal(out.p[4].name, "unzip");
+	assert_string_equal(out.p[4].metric, "throughput");
+	assert_string_equal(out.p[5].name, "zip");
+	assert_string_equal(out.p[5].metric, "latency");
+	assert_string_equal(out.p[5].params, "{\"level\":\"1\"}");
+	assert_string_equal(out.p[5].machine, "host1");
+	assert_string_equal(out.p[5].unit, "s");
+	assert_int_equal(out.p[5].better, BL_BETTER_LOWER);
+	assert_int_equal(out.p[5].commit_time, 2000000000);
+	/* Values of the ok measured runs, by run index; the warm-up and the failed run are left out. */
+	assert_int_equal(out.p[5].n_values, 2);
+	assert_true(out.p[5].values[0] == 0.1);
+	assert_true(out.p[5].values[1] == 0.3);
+	assert_int_equal(out.p[5].runs_total, 3);
+	assert_int_equal(out.p[5].runs_failed, 1);
+	assert_string_equal(out.p[6].metric, "throughput");
+	assert_string_equal(out.p[6].unit, "MB/s");
+	assert_int_equal(out.p[6].better, BL_BETTER_HIGHER);
+	assert_int_equal(out.p[6].n_values, 2);
+	assert_true(out.p[6].values[0] == 10 && out.p[6].values[1] == 30);
+
+	/* Metric filter: the build failure stays visible, without a metric. */
+	q.metric = "throughput";
+	query(s, &q, &out);
+	assert_int_equal(out.n, 4);
+	assert_string_equal(out.p[0].sha, SHA_C);
+	assert_string_equal(out.p[0].metric, "");
+	for (size_t i = 1; i < out.n; i++)
+		assert_string_equal(out.p[i].metric, "throughput");
+
+	/* Benchmark filter. */
+	q.metric = NULL;
+	q.benchmark = "unzip";
+	query(s, &q, &out);
+	assert_int_equal(out.n, 2);
+	assert_string_equal(out.p[0].name, "unzip");
+	assert_true(out.p[0].values[0] == 0.5);
+
+	/* Commit filter, including a SHA that has nothing stored. */
+	const char *shas[] = {SHA_B, "dddddddddddddddddddddddddddddddddddddddd"};
+	q.benchmark = NULL;
+	q.shas = shas;
+	q.n_shas = 2;
+	query(s, &q, &out);
+	assert_int_equal(out.n, 2);
+	assert_string_equal(out.p[0].sha, SHA_B);
+	assert_string_equal(out.p[1].sha, SHA_B);
+	q.n_shas = 0; /* a list that names no commit matches nothing */
+	query(s, &q, &out);
+	assert_int_equal(out.n, 0);
+
+	/* No repository filter: the other repository's case appears too. */
+	struct bl_point_query all = {0};
+	query(s, &all, &out);
+	assert_int_equal(out.n, 9);
+	query(s, NULL, &out);
+	assert_int_equal(out.n, 9);
+
+	/* A non-zero return stops the walk and is returned. */
+	struct bl_error err = {{0}};
+	memset(&out, 0, sizeof(out));
+	out.stop_after = 2;
+	assert_int_equal(bl_store_foreach_point(s, &all, collect, &out, &err), 42);
+	assert_int_equal(out.n, 2);
+	/* ...and leaves the store usable. */
+	add_measured(s, failed_id, 0, "ok", 1, 1);
+	bl_store_close(s);
+	free(path);
+}
+
+static void test_typical_seconds(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	int64_t other = add_machine(s, "fp2", "host2");
+	struct bl_error err = {{0}};
+	double run_s = 0, build_s = 0;
+	assert_int_equal(bl_store_typical_seconds(s, mid, "zip", "{}", &run_s, &build_s, &err), 0);
+	assert_true(run_s == -1 && build_s == -1);
+
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "zip", "{}");
+	int64_t a = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	k.commit_sha = SHA_B;
+	int64_t b = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	k.params_json = "{\"level\":\"9\"}";
+	int64_t b9 = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	struct bl_run_record r = run_record(a, false, 0, 1.0, NULL, 0);
+	add_run_ok(s, &r);
+	r = run_record(a, false, 1, 3.0, NULL, 0);
+	add_run_ok(s, &r);
+	r = run_record(b, false, 0, 2.0, NULL, 0); /* another commit counts too */
+	add_run_ok(s, &r);
+	r = run_record(b, false, 1, 100.0, NULL, 0);
+	r.status = "timeout";
+	add_run_ok(s, &r);
+	r = run_record(b, true, 0, 50.0, NULL, 0);
+	add_run_ok(s, &r);
+	r = run_record(b9, false, 0, 70.0, NULL, 0);
+	add_run_ok(s, &r);
+
+	double durations[] = {10, 20, 99, 1000};
+	const char *statuses[] = {"ok", "ok", "failed", "ok"};
+	int64_t machines[] = {mid, mid, mid, other};
+	for (size_t i = 0; i < 4; i++) {
+		struct bl_build_record bld = {
+			.repository = "/src/repo",
+			.commit_sha = SHA_A,
+			.machine_id = machines[i],
+			.build_key = "key",
+			.status = statuses[i],
+			.start_unix_ns = 1795707000000000000LL,
+			.duration_s = durations[i],
+			.log_path = "/logs/build.log",
+		};
+		assert_int_equal(bl_store_add_build(s, &bld, &err), 0);
+	}
+	assert_int_equal(bl_store_typical_seconds(s, mid, "zip", "{}", &run_s, &build_s, &err), 0);
+	assert_true(run_s == 2.0);
+	assert_true(build_s == 15.0);
+	assert_int_equal(bl_store_typical_seconds(s, mid, "zip", "{\"level\":\"9\"}", &run_s, &build_s, &err), 0);
+	assert_true(run_s == 70.0);
+	assert_int_equal(bl_store_typical_seconds(s, other, "zip", "{}", &run_s, &build_s, &err), 0);
+	assert_true(run_s == -1 && build_s == 1000);
+	bl_store_close(s);
+	free(path);
+}
+
+static void test_locked_database(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "zip", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	bl_store_close(s);
+
+	setenv("BENCHLINE_SQLITE_BUSY_TIMEOUT", "0.3", 1);
+	s = open_ok(path);
+	unsetenv("BENCHLINE_SQLITE_BUSY_TIMEOUT");
+	sqlite3 *other = raw_open(path);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	struct bl_run_record r = run_record(bid, false, 0, 1.0, NULL, 0);
+	struct bl_error err = {{0}};
+	int64_t t0 = bl_now_mono_ns();
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	double waited = (double)(bl_now_mono_ns() - t0) / 1e9;
+	assert_true(waited >= 0.25);
+	char *expect = bl_xasprintf("database '%s' is locked by another process (gave up after 0.3 s)", path);
+	if (!strstr(err.msg, expect))
+		fail_msg("message '%s' lacks '%s'", err.msg, expect);
+	free(expect);
+	/* Readers are not blocked by a writer (WAL). */
+	struct seen out;
+	query(s, NULL, &out);
+	assert_int_equal(out.n, 1);
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	add_run_ok(s, &r);
+	bl_store_close(s);
+
+	setenv("BENCHLINE_SQLITE_BUSY_TIMEOUT", "soon", 1);
+	assert_int_equal(bl_store_open(path, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "BENCHLINE_SQLITE_BUSY_TIMEOUT"));
+	unsetenv("BENCHLINE_SQLITE_BUSY_TIMEOUT");
+	free(path);
+}
+
+/* Every run the store reported as stored survives kill -9 of the writer. */
+static void test_committed_runs_survive_kill(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "zip", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	bl_store_close(s);
+
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		struct bl_store *cs = NULL;
+		struct bl_error cerr = {{0}};
+		if (bl_store_open(path, &cs, &cerr) != 0)
+			_exit(2);
+		struct bl_metric m[50];
+		char names[50][16];
+		for (int i = 0; i < 50; i++) {
+			snprintf(names[i], sizeof(names[i]), "m%02d", i);
+			m[i] = (struct bl_metric){.name = names[i], .value = i};
+		}
+		for (int i = 0;; i++) {
+			struct bl_run_record r = run_record(bid, false, i, 1.0, m, 50);
+			if (bl_store_add_run(cs, &r, NULL, &cerr) != 0)
+				_exit(3);
+			if (write(fds[1], &i, sizeof(i)) != (ssize_t)sizeof(i))
+				_exit(4);
+		}
+	}
+	close(fds[1]);
+	int last = -1, idx;
+	while (last < 200 && read(fds[0], &idx, sizeof(idx)) == (ssize_t)sizeof(idx))
+		last = idx;
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	/* Reports written before the kill but not read yet also name stored runs. */
+	while (read(fds[0], &idx, sizeof(idx)) == (ssize_t)sizeof(idx))
+		last = idx;
+	close(fds[0]);
+	assert_true(last >= 200);
+
+	s = open_ok(path);
+	assert_int_equal(open_case_ok(s, &k, &st), bid);
+	assert_true(st.n_measured_done >= (size_t)last + 1);
+	for (int i = 0; i <= last; i++)
+		assert_int_equal(st.measured_done[i], i);
+	size_t runs = st.n_measured_done;
+	bl_case_state_release(&st);
+	bl_store_close(s);
+	char *sql = bl_xasprintf("SELECT count(*) FROM metrics");
+	assert_int_equal(raw_int(path, sql), (int64_t)runs * 50); /* whole runs only */
+	free(sql);
+	char *ok = raw_text(path, "PRAGMA integrity_check");
+	assert_string_equal(ok, "ok");
+	free(ok);
+	free(path);
+}
+
+static void test_integrity(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t failed_id;
+	build_history(s, &failed_id);
+	bl_store_close(s);
+	char *ok = raw_text(path, "PRAGMA integrity_check");
+	assert_string_equal(ok, "ok");
+	free(ok);
+	sqlite3 *db = raw_open(path);
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE); /* no orphans */
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_schema_created),
+		cmocka_unit_test(test_reopen_idempotent),
+		cmocka_unit_test(test_newer_version_refused),
+		cmocka_unit_test(test_not_a_database),
+		cmocka_unit_test(test_postgres_not_built),
+		cmocka_unit_test(test_sync_setting),
+		cmocka_unit_test(test_machine_upsert),
+		cmocka_unit_test(test_put_commit_upsert),
+		cmocka_unit_test(test_open_case),
+		cmocka_unit_test(test_add_run_stores_everything),
+		cmocka_unit_test(test_failed_add_run_leaves_nothing),
+		cmocka_unit_test(test_foreach_point),
+		cmocka_unit_test(test_typical_seconds),
+		cmocka_unit_test(test_locked_database),
+		cmocka_unit_test(test_committed_runs_survive_kill),
+		cmocka_unit_test(test_integrity),
+	};
+	return cmocka_run_group_tests(tests, setup_scratch, teardown_scratch);
+}
