@@ -38,7 +38,7 @@ struct bl_run_spec {
 	double timeout_s;        /* 0: none */
 	double grace_s;          /* between TERM and KILL; 0 means 2 s */
 	const char *stdout_path; /* NULL: /dev/null */
-	const char *stderr_path; /* NULL: /dev/null */
+	const char *stderr_path; /* NULL: /dev/null; the same path as stdout_path: one log of both */
 	size_t log_cap;          /* bytes kept per stream; 0 means 1 MiB */
 	const int *cpus;         /* CPU affinity of the child, NULL: inherit */
 	size_t n_cpus;
@@ -64,19 +64,33 @@ struct bl_run_result {
 	int exit_code;          /* when exited */
 	int term_signal;        /* when killed by a signal */
 	int64_t start_unix_ns;  /* wall-clock start, for provenance */
-	double wall_s;          /* monotonic, spawn to reap */
+	double wall_s;          /* monotonic, from just before the spawn to the exit */
 	double user_s;
 	double sys_s;
-	int64_t peak_rss_bytes; /* -1 when unknown */
+	/* -1 when unknown; that includes a child whose ru_maxrss does not exceed
+	 * benchline's own memory, which the kernel reports in its place */
+	int64_t peak_rss_bytes;
 	enum bl_peak_source peak_source;
-	uint64_t stdout_bytes;  /* total written by the child, kept or not */
-	uint64_t stderr_bytes;
+	uint64_t stdout_bytes;  /* total written by the child, kept or not; 0 when not logged */
+	uint64_t stderr_bytes;  /* 0 when not logged or logged together with stdout */
 	char spawn_error[256];  /* why it could not start, for BL_RUN_SPAWN_FAILED */
 };
 
 /* Returns -1 only for internal failures (cannot create a pipe or log file);
  * everything that concerns the benchmark itself is reported in res. */
 int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_error *err);
+
+/* What the runner can use on this machine, probed once per process: for the
+ * environment snapshot and for notices ("peak memory from rusage"). */
+struct bl_runner_caps {
+	bool cgroup;             /* runs get a cgroup v2 of their own */
+	bool cgroup_memory_peak; /* ... with memory.peak, so peak_source is BL_PEAK_CGROUP */
+	bool cgroup_kill;        /* ... with cgroup.kill, so even daemons that left the group die */
+	bool subreaper;          /* orphaned descendants are reparented to benchline and reaped */
+	bool hiwater_reset;      /* a rusage peak can be told apart from benchline's own size */
+	char cgroup_parent[256]; /* where run cgroups are made; empty without */
+};
+void bl_runner_caps(struct bl_runner_caps *caps);
 
 /* Reads the last max_lines lines (at most 8 KiB) of a log file into out. */
 int bl_log_tail(const char *path, int max_lines, struct bl_buf *out, struct bl_error *err);
