@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,8 +122,11 @@ int bl_proc_run(char *const argv[], const struct bl_proc_opts *opts, struct bl_b
 	int64_t kill_at = 0;
 	int status = 0;
 	bool reaped = false;
+	/* A pidfd becomes readable when the child exits, so one poll() waits for
+	 * output, exit and the deadline together without busy waiting. */
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	while (ofd >= 0 || efd >= 0 || ifd >= 0 || !reaped) {
-		struct pollfd pfd[3];
+		struct pollfd pfd[4];
 		int np = 0;
 		if (ofd >= 0)
 			pfd[np++] = (struct pollfd){.fd = ofd, .events = POLLIN};
@@ -130,14 +134,17 @@ int bl_proc_run(char *const argv[], const struct bl_proc_opts *opts, struct bl_b
 			pfd[np++] = (struct pollfd){.fd = efd, .events = POLLIN};
 		if (ifd >= 0)
 			pfd[np++] = (struct pollfd){.fd = ifd, .events = POLLOUT};
-		int wait_ms = np ? 100 : 10;
-		if (np == 0 && !reaped) {
-			pid_t w = waitpid(pid, &status, WNOHANG);
-			if (w == pid) {
-				reaped = true;
-				continue;
-			}
+		if (!reaped && pidfd >= 0)
+			pfd[np++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+		bool watching = deadline || opts->interrupt || kill_at;
+		if (!reaped && np == 0 && !watching) {
+			/* Nothing to read and nothing to watch: just wait. */
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			reaped = true;
+			continue;
 		}
+		int wait_ms = watching ? 50 : reaped ? 100 : pidfd >= 0 ? 1000 : 10;
 		int pr = poll(pfd, (nfds_t)np, wait_ms);
 		if (pr < 0 && errno != EINTR)
 			break;
@@ -160,12 +167,17 @@ int bl_proc_run(char *const argv[], const struct bl_proc_opts *opts, struct bl_b
 				}
 			}
 		}
-		if (!reaped && np > 0 && waitpid(pid, &status, WNOHANG) == pid)
+		if (!reaped && waitpid(pid, &status, WNOHANG) == pid)
 			reaped = true;
 		int64_t now = bl_now_mono_ns();
-		if (!reaped && deadline && now > deadline) {
+		bool stop = deadline && now > deadline;
+		if (!stop && opts->interrupt && *opts->interrupt) {
+			stop = true;
+			res->interrupted = true;
+		}
+		if (!reaped && (stop || kill_at)) {
 			if (!kill_at) {
-				res->timed_out = true;
+				res->timed_out = !res->interrupted;
 				kill_group(pid, SIGTERM);
 				kill_at = now + 2000000000LL;
 			} else if (now > kill_at) {
@@ -186,6 +198,8 @@ int bl_proc_run(char *const argv[], const struct bl_proc_opts *opts, struct bl_b
 			}
 		}
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	if (ifd >= 0)
 		close(ifd);
 	if (!reaped)
@@ -197,7 +211,7 @@ int bl_proc_run(char *const argv[], const struct bl_proc_opts *opts, struct bl_b
 		res->exit_code = -1;
 		res->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	}
-	if (res->timed_out)
+	if (res->timed_out || res->interrupted)
 		res->exit_code = -1;
 	return 0;
 

@@ -18,12 +18,16 @@ struct bl_proc_opts {
 	size_t max_output;        /* cap per stream, 0: 64 MiB; the rest is discarded */
 	double timeout_s;         /* 0: none. On expiry the process group gets TERM then KILL */
 	int out_fd;               /* >= 0: stdout AND stderr go to this fd instead of buffers */
+	/* Polled while waiting; when non-zero the group is killed as on a
+	 * timeout and res->interrupted is set. May be NULL. */
+	const volatile int *interrupt;
 };
 
 struct bl_proc_result {
 	int exit_code;   /* exit status, or -1 when signalled/timed out */
 	int term_signal; /* signal number when killed by a signal, else 0 */
 	bool timed_out;
+	bool interrupted;
 	double wall_s;
 };
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# test.sh - the README's second command: install, build, run every test twice,
+# in the developer build and in the ASan+UBSan build. Ends with the combined
+# line "N passed, N failed"; exits non-zero when any test fails.
+#   SKIP_SANITIZE=1 scripts/test.sh   # developer build only (faster)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh || exit 1
+
+passed=0
+failed=0
+run_suite() { # NAME BUILD_DIR CMAKE_ARGS...
+	local name=$1 dir=$2
+	shift 2
+	echo "== $name: building in $dir"
+	if ! scripts/build.sh "$dir" "$@"; then
+		echo "== $name: build failed"
+		failed=$((failed + 1))
+		return
+	fi
+	echo "== $name: testing"
+	local log="$dir/ctest.log"
+	ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900 2>&1 | tee "$log"
+	local line total nfail
+	line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		echo "== $name: ctest printed no summary"
+		failed=$((failed + 1))
+		return
+	fi
+	nfail=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+	total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+	passed=$((passed + total - nfail))
+	failed=$((failed + nfail))
+}
+
+run_suite "developer build" build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		run_suite "ASan+UBSan build" build-asan -DCMAKE_BUILD_TYPE=Debug -DBENCHLINE_SANITIZE=ON
+fi
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,251 @@
+/* cli.c - helpers shared by the subcommands. */
+#include "cli.h"
+#include "benchline/git.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *cli_chdir;
+const char *cli_program = "benchline";
+
+static void vmsg(const char *level, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "benchline: %s", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void cli_info(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Run 'benchline %s --help' for usage.\n", cmd);
+	return EXIT_USAGE;
+}
+
+bool cli_wants_help(const struct cli_command *cmd, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(cmd->usage, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+static char *absolute(const char *path)
+{
+	char buf[PATH_MAX];
+	if (realpath(path, buf))
+		return bl_xstrdup(buf);
+	if (path[0] == '/')
+		return bl_xstrdup(path);
+	if (!getcwd(buf, sizeof(buf)))
+		return bl_xstrdup(path);
+	return bl_xasprintf("%s/%s", buf, path);
+}
+
+int cli_context_init(struct cli_context *ctx, const char *config_opt, const char *db_opt, const char *cache_opt,
+		     bool need_repo, struct bl_error *err)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	if (cli_chdir && chdir(cli_chdir) != 0)
+		return bl_fail_errno(err, errno, "cannot change to directory '%s'", cli_chdir);
+	if (bl_git_toplevel(".", &ctx->repo, err)) {
+		if (need_repo)
+			return bl_error_prefix(err, "benchline works inside a git repository");
+		ctx->repo = NULL;
+		bl_error_clear(err);
+	}
+	const char *env_db = getenv("BENCHLINE_DB");
+	if (db_opt)
+		ctx->db_path = absolute(db_opt);
+	else if (env_db && *env_db)
+		ctx->db_path = absolute(env_db);
+	else if (ctx->repo)
+		ctx->db_path = bl_xasprintf("%s/.benchline/results.db", ctx->repo);
+	if (config_opt)
+		ctx->config_path = absolute(config_opt);
+	else if (ctx->repo)
+		ctx->config_path = bl_xasprintf("%s/benchline.yaml", ctx->repo);
+	if (cache_opt)
+		ctx->cache_dir = absolute(cache_opt);
+	else if (ctx->repo)
+		ctx->cache_dir = bl_xasprintf("%s/.benchline/cache", ctx->repo);
+	if (!ctx->db_path)
+		return bl_fail(err, "no database: run inside a git repository, or give --db PATH or BENCHLINE_DB");
+	return 0;
+}
+
+void cli_context_release(struct cli_context *ctx)
+{
+	free(ctx->repo);
+	free(ctx->config_path);
+	free(ctx->db_path);
+	free(ctx->cache_dir);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+/* benchline's own directory in the repository ignores itself, so that git
+ * status in the user's tree stays as it was. */
+static int mark_state_dir(const struct cli_context *ctx, struct bl_error *err)
+{
+	if (!ctx->repo)
+		return 0;
+	char *dir = bl_xasprintf("%s/.benchline", ctx->repo);
+	size_t dl = strlen(dir);
+	bool used = (ctx->db_path && !strncmp(ctx->db_path, dir, dl) && ctx->db_path[dl] == '/') ||
+		    (ctx->cache_dir && !strncmp(ctx->cache_dir, dir, dl) && ctx->cache_dir[dl] == '/');
+	int rc = 0;
+	if (used) {
+		char *ignore = bl_xasprintf("%s/.gitignore", dir);
+		if (access(ignore, F_OK) != 0) {
+			static const char text[] = "# written by benchline: results, worktrees and logs are not sources\n*\n";
+			rc = bl_mkdirs(dir, 0755, err);
+			if (rc == 0)
+				rc = bl_write_file_atomic(ignore, text, sizeof(text) - 1, err);
+		}
+		free(ignore);
+	}
+	free(dir);
+	return rc;
+}
+
+int cli_open_store(const struct cli_context *ctx, struct bl_store **store, struct bl_error *err)
+{
+	if (mark_state_dir(ctx, err))
+		return -1;
+	if (!strstr(ctx->db_path, "://")) {
+		char *dir = bl_xstrdup(ctx->db_path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (bl_mkdirs(dir, 0755, err)) {
+				free(dir);
+				return -1;
+			}
+		}
+		free(dir);
+	}
+	return bl_store_open(ctx->db_path, store, err);
+}
+
+bool cli_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return false;
+	const char *term = getenv("TERM");
+	if (term && !strcmp(term, "dumb"))
+		return false;
+	return isatty(fileno(f));
+}
+
+void cli_sanitize(const char *s, char *out, size_t out_size)
+{
+	size_t j = 0;
+	for (size_t i = 0; s[i] && j + 1 < out_size; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	out[j] = '\0';
+}
+
+void cli_format_value(double v, const char *unit, char *out, size_t out_size)
+{
+	if (unit && !strcmp(unit, "s")) {
+		double a = fabs(v);
+		if (a >= 1 || a == 0)
+			snprintf(out, out_size, "%.3f s", v);
+		else if (a >= 1e-3)
+			snprintf(out, out_size, "%.2f ms", v * 1e3);
+		else if (a >= 1e-6)
+			snprintf(out, out_size, "%.2f us", v * 1e6);
+		else
+			snprintf(out, out_size, "%.1f ns", v * 1e9);
+	} else if (unit && !strcmp(unit, "B")) {
+		double a = fabs(v);
+		if (a >= 1 << 30)
+			snprintf(out, out_size, "%.2f GiB", v / (1 << 30));
+		else if (a >= 1 << 20)
+			snprintf(out, out_size, "%.1f MiB", v / (1 << 20));
+		else if (a >= 1 << 10)
+			snprintf(out, out_size, "%.1f KiB", v / (1 << 10));
+		else
+			snprintf(out, out_size, "%.0f B", v);
+	} else {
+		snprintf(out, out_size, "%.4g%s%s", v, unit && *unit ? " " : "", unit ? unit : "");
+	}
+}
+
+void cli_format_duration(double seconds, char *out, size_t out_size)
+{
+	if (seconds < 0) {
+		snprintf(out, out_size, "?");
+		return;
+	}
+	long s = lround(seconds);
+	if (s >= 3600)
+		snprintf(out, out_size, "%ldh%02ldm", s / 3600, s / 60 % 60);
+	else
+		snprintf(out, out_size, "%02ld:%02ld", s / 60, s % 60);
+}
+
+char *cli_case_label(const char *name, const char *params_json)
+{
+	json_t *o = params_json ? json_loads(params_json, 0, NULL) : NULL;
+	if (!o || !json_is_object(o) || json_object_size(o) == 0) {
+		json_decref(o);
+		return bl_xstrdup(name);
+	}
+	struct bl_buf b;
+	bl_buf_init(&b);
+	bl_buf_printf(&b, "%s[", name);
+	const char *key;
+	json_t *val;
+	bool first = true;
+	json_object_foreach(o, key, val)
+	{
+		bl_buf_printf(&b, "%s%s=%s", first ? "" : ",", key, json_is_string(val) ? json_string_value(val) : "?");
+		first = false;
+	}
+	bl_buf_putc(&b, ']');
+	json_decref(o);
+	return bl_buf_detach(&b);
+}

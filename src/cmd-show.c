@@ -1,0 +1,336 @@
+/* cmd-show.c - `benchline show`: results per commit and benchmark case. */
+#include "cli.h"
+#include "benchline/git.h"
+#include "benchline/stats.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"usage: benchline show [options] [REV | A..B]...\n"
+	"\n"
+	"Prints, for each commit (oldest first) and benchmark case, the number of\n"
+	"measured runs n, the median, the minimum, the spread (MAD: median absolute\n"
+	"deviation, and CV: coefficient of variation) of one metric, and the status of\n"
+	"the case (complete, pending, failed, build-failed). Without revisions, every\n"
+	"commit in the database is shown.\n"
+	"\n"
+	"Options:\n"
+	"  --metric NAME       metric to summarise (default: wall_time; 'all' for every metric)\n"
+	"  --benchmark NAME    only this benchmark\n"
+	"  --format FORMAT     table (default), json or csv\n"
+	"  --db PATH           database (default: $BENCHLINE_DB or <repo>/.benchline/results.db)\n"
+	"\n"
+	"Built-in metrics of every run: wall_time, user_time, system_time, cpu_time (s)\n"
+	"and peak_memory (bytes); benchmarks add their own through BENCHLINE_METRICS.\n";
+
+struct row {
+	char *sha;
+	char *subject;
+	char *label;
+	char *machine;
+	char *status;
+	char *metric;
+	char *unit;
+	const char *better;
+	struct bl_summary sum;
+	int runs_total, runs_failed;
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+};
+
+static int collect(void *ctx, const struct bl_point *p)
+{
+	struct rows *rows = ctx;
+	BL_GROW(rows->v, rows->cap, rows->n + 1);
+	struct row *r = &rows->v[rows->n++];
+	memset(r, 0, sizeof(*r));
+	r->sha = bl_xstrdup(p->commit_sha);
+	r->subject = bl_xstrdup(p->subject ? p->subject : "");
+	r->label = cli_case_label(p->name, p->params_json);
+	r->machine = bl_xstrdup(p->machine ? p->machine : "");
+	r->status = bl_xstrdup(p->status ? p->status : "");
+	r->metric = p->metric ? bl_xstrdup(p->metric) : NULL;
+	r->unit = p->unit ? bl_xstrdup(p->unit) : NULL;
+	r->better = bl_better_name(p->better);
+	bl_summarize(p->values, p->n_values, &r->sum);
+	r->runs_total = p->runs_total;
+	r->runs_failed = p->runs_failed;
+	return 0;
+}
+
+static void rows_release(struct rows *rows)
+{
+	for (size_t i = 0; i < rows->n; i++) {
+		struct row *r = &rows->v[i];
+		free(r->sha);
+		free(r->subject);
+		free(r->label);
+		free(r->machine);
+		free(r->status);
+		free(r->metric);
+		free(r->unit);
+	}
+	free(rows->v);
+}
+
+static void csv_field(const char *s)
+{
+	bool quote = strpbrk(s, ",\"\n\r") != NULL;
+	/* Cells a spreadsheet would evaluate as a formula are neutralised. */
+	bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
+	if (quote || formula) {
+		putchar('"');
+		if (formula)
+			putchar('\'');
+		for (const char *p = s; *p; p++) {
+			if (*p == '"')
+				putchar('"');
+			putchar(*p);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+}
+
+static void print_csv(const struct rows *rows)
+{
+	printf("commit,subject,benchmark,machine,status,metric,unit,better,n,median,min,max,mean,stddev,mad,cv,"
+	       "runs_failed\n");
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct row *r = &rows->v[i];
+		csv_field(r->sha);
+		putchar(',');
+		csv_field(r->subject);
+		putchar(',');
+		csv_field(r->label);
+		putchar(',');
+		csv_field(r->machine);
+		putchar(',');
+		csv_field(r->status);
+		putchar(',');
+		csv_field(r->metric ? r->metric : "");
+		putchar(',');
+		csv_field(r->unit ? r->unit : "");
+		putchar(',');
+		csv_field(r->better ? r->better : "");
+		if (r->sum.n)
+			printf(",%zu,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.6g,%d\n", r->sum.n, r->sum.median, r->sum.min,
+			       r->sum.max, r->sum.mean, r->sum.stddev, r->sum.mad, r->sum.cv, r->runs_failed);
+		else
+			printf(",0,,,,,,,,%d\n", r->runs_failed);
+	}
+}
+
+static void print_json(const struct rows *rows)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct row *r = &rows->v[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "commit", json_string(r->sha));
+		json_object_set_new(o, "subject", json_string(r->subject));
+		json_object_set_new(o, "benchmark", json_string(r->label));
+		json_object_set_new(o, "machine", json_string(r->machine));
+		json_object_set_new(o, "status", json_string(r->status));
+		json_object_set_new(o, "metric", r->metric ? json_string(r->metric) : json_null());
+		json_object_set_new(o, "unit", r->unit ? json_string(r->unit) : json_null());
+		json_object_set_new(o, "better", r->better ? json_string(r->better) : json_null());
+		json_object_set_new(o, "n", json_integer((json_int_t)r->sum.n));
+		json_object_set_new(o, "runs_failed", json_integer(r->runs_failed));
+		if (r->sum.n) {
+			json_object_set_new(o, "median", json_real(r->sum.median));
+			json_object_set_new(o, "min", json_real(r->sum.min));
+			json_object_set_new(o, "max", json_real(r->sum.max));
+			json_object_set_new(o, "mean", json_real(r->sum.mean));
+			json_object_set_new(o, "stddev", json_real(r->sum.stddev));
+			json_object_set_new(o, "mad", json_real(r->sum.mad));
+			json_object_set_new(o, "cv", json_real(r->sum.cv));
+		}
+		json_array_append_new(arr, o);
+	}
+	char *s = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	puts(s);
+	free(s);
+	json_decref(arr);
+}
+
+static void print_table(const struct rows *rows, bool all_metrics)
+{
+	bool color = cli_color(stdout);
+	size_t w_label = 9, w_metric = 6;
+	for (size_t i = 0; i < rows->n; i++) {
+		size_t l = strlen(rows->v[i].label);
+		if (l > w_label)
+			w_label = l > 40 ? 40 : l;
+		if (rows->v[i].metric && strlen(rows->v[i].metric) > w_metric)
+			w_metric = strlen(rows->v[i].metric) > 24 ? 24 : strlen(rows->v[i].metric);
+	}
+	printf("%-12s  %-32s  %-*s  ", "commit", "subject", (int)w_label, "benchmark");
+	if (all_metrics)
+		printf("%-*s  ", (int)w_metric, "metric");
+	printf("%3s  %11s  %8s  %11s  %11s  %6s  %s\n", "n", "median", "change", "min", "MAD", "CV", "status");
+	const char *prev_sha = "";
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct row *r = &rows->v[i];
+		char subj[128], label[128], med[32] = "-", mn[32] = "-", mad[32] = "-", cv[16] = "-";
+		cli_sanitize(r->subject, subj, sizeof(subj));
+		if (strlen(subj) > 32)
+			strcpy(subj + 29, "...");
+		cli_sanitize(r->label, label, sizeof(label));
+		if (strlen(label) > w_label)
+			strcpy(label + w_label - 3, "...");
+		if (r->sum.n) {
+			cli_format_value(r->sum.median, r->unit, med, sizeof(med));
+			cli_format_value(r->sum.min, r->unit, mn, sizeof(mn));
+			cli_format_value(r->sum.mad, r->unit, mad, sizeof(mad));
+			snprintf(cv, sizeof(cv), "%.1f%%", r->sum.cv * 100);
+		}
+		/* Change of the median against the previous commit of the same series. */
+		char change[16] = "";
+		bool worse = false;
+		for (size_t j = i; r->sum.n && j-- > 0;) {
+			const struct row *q = &rows->v[j];
+			if (!q->sum.n || strcmp(q->label, r->label) || strcmp(q->machine, r->machine) ||
+			    (q->metric && r->metric && strcmp(q->metric, r->metric)) || !strcmp(q->sha, r->sha))
+				continue;
+			if (q->sum.median != 0) {
+				double rel = r->sum.median / q->sum.median - 1;
+				snprintf(change, sizeof(change), "%+.1f%%", rel * 100);
+				worse = (r->better && !strcmp(r->better, "lower") && rel > 0.05) ||
+					(r->better && !strcmp(r->better, "higher") && rel < -0.05);
+			}
+			break;
+		}
+		bool same = !strcmp(prev_sha, r->sha);
+		char shortsha[13];
+		snprintf(shortsha, sizeof(shortsha), "%.12s", r->sha);
+		printf("%-12s  %-32s  %-*s  ", same ? "" : shortsha, same ? "" : subj, (int)w_label, label);
+		if (all_metrics) {
+			char m[64];
+			cli_sanitize(r->metric ? r->metric : "-", m, sizeof(m));
+			printf("%-*.*s  ", (int)w_metric, (int)w_metric, m);
+		}
+		bool bad = strcmp(r->status, "complete") && strcmp(r->status, "pending");
+		printf("%3zu  %11s  %s%8s%s  %11s  %11s  %6s  %s%s%s", r->sum.n, med, worse && color ? "\033[31m" : "", change,
+		       worse && color ? "\033[0m" : "", mn, mad, cv, bad && color ? "\033[31m" : "",
+		       r->status, bad && color ? "\033[0m" : "");
+		if (r->runs_failed)
+			printf(" (%d failed run%s)", r->runs_failed, r->runs_failed == 1 ? "" : "s");
+		putchar('\n');
+		prev_sha = r->sha;
+	}
+}
+
+static int cmd_show_main(int argc, char **argv)
+{
+	enum { OPT_METRIC = 256, OPT_BENCH, OPT_FORMAT, OPT_DB };
+	static const struct option longopts[] = {
+		{"metric", required_argument, NULL, OPT_METRIC},
+		{"benchmark", required_argument, NULL, OPT_BENCH},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"db", required_argument, NULL, OPT_DB},
+		{NULL, 0, NULL, 0},
+	};
+	const char *metric = "wall_time", *bench = NULL, *format = "table", *db_opt = NULL;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_METRIC: metric = optarg; break;
+		case OPT_BENCH: bench = optarg; break;
+		case OPT_FORMAT: format = optarg; break;
+		case OPT_DB: db_opt = optarg; break;
+		case ':': return cli_usage_error("show", "option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error("show", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv"))
+		return cli_usage_error("show", "unknown --format '%s': expected table, json or csv", format);
+	bool all_metrics = !strcmp(metric, "all");
+
+	struct cli_context ctx;
+	struct bl_error err = {{0}};
+	struct bl_sha_list shas = {0};
+	struct bl_store *store = NULL;
+	struct rows rows = {0};
+	int rc = EXIT_OK;
+	if (cli_context_init(&ctx, NULL, db_opt, NULL, false, &err)) {
+		cli_error("%s", err.msg);
+		cli_context_release(&ctx);
+		return EXIT_USAGE;
+	}
+	if (optind < argc) {
+		if (!ctx.repo) {
+			rc = EXIT_USAGE;
+			cli_error("revisions need a git repository; run inside one or use -C DIR");
+			goto out;
+		}
+		struct bl_rev_selection sel = {.args = (const char *const *)(argv + optind),
+					       .n_args = (size_t)(argc - optind), .every = 1};
+		if (bl_revs_select(ctx.repo, &sel, &shas, &err)) {
+			cli_error("%s", err.msg);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (access(ctx.db_path, F_OK) != 0 && !strstr(ctx.db_path, "://")) {
+		cli_error("no results yet: database '%s' does not exist (run 'benchline run' first)", ctx.db_path);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (bl_store_open(ctx.db_path, &store, &err)) {
+		cli_error("%s", err.msg);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	const char **list = NULL;
+	if (shas.n) {
+		list = bl_xcalloc(shas.n, sizeof(char *));
+		for (size_t i = 0; i < shas.n; i++)
+			list[i] = shas.shas[i];
+	}
+	struct bl_point_query q = {
+		.shas = list,
+		.n_shas = shas.n,
+		.metric = all_metrics ? NULL : metric,
+		.benchmark = bench,
+	};
+	int qrc = bl_store_foreach_point(store, &q, collect, &rows, &err);
+	free(list);
+	if (qrc) {
+		cli_error("%s", err.msg);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (!strcmp(format, "json"))
+		print_json(&rows);
+	else if (!strcmp(format, "csv"))
+		print_csv(&rows);
+	else if (rows.n == 0)
+		printf("no results%s\n", shas.n ? " for these commits" : "");
+	else
+		print_table(&rows, all_metrics);
+out:
+	rows_release(&rows);
+	if (store)
+		bl_store_close(store);
+	bl_sha_list_release(&shas);
+	cli_context_release(&ctx);
+	return rc;
+}
+
+const struct cli_command cli_cmd_show = {
+	.name = "show",
+	.fn = cmd_show_main,
+	.summary = "print results per commit and benchmark (table, json, csv)",
+	.usage = usage,
+};

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Help, version and usage errors of the command line.
+. "$(dirname "$0")/lib.sh"
+
+run_bl --help
+expect_eq "$status" 0 "--help exits 0"
+help=$out
+for cmd in demo init run show; do
+	expect_contains "$help" "  $cmd" "--help lists $cmd"
+	run_bl "$cmd" --help
+	expect_eq "$status" 0 "$cmd --help exits 0"
+	expect_contains "$out" "usage: benchline $cmd" "$cmd --help shows its usage"
+	# The README documents every command.
+	grep -q "benchline $cmd" "$BENCHLINE_SRC/README.md" || fail "README documents $cmd"
+	pass "README documents $cmd"
+done
+run_bl --version
+expect_contains "$out" "benchline " "--version"
+run_bl frobnicate
+expect_eq "$status" 2 "unknown command"
+expect_contains "$err" "unknown command 'frobnicate'" "unknown command named"
+run_bl run --no-such-option
+expect_eq "$status" 2 "unknown option"
+expect_contains "$err" "--no-such-option" "unknown option named"
+cd "$T"
+run_bl run
+expect_eq "$status" 2 "run outside a repository"
+expect_contains "$err" "git repository" "says a repository is needed"
+run_bl show --db "$T/none.db"
+expect_eq "$status" 2 "show without results"
+expect_contains "$err" "none.db" "names the missing database"
+echo "not a database" >"$T/junk.db"
+run_bl show --db "$T/junk.db"
+expect_eq "$status" 3 "show on a file that is not a database"
+expect_contains "$err" "junk.db" "names the bad database file"
+expect_eq "$(cat "$T/junk.db")" "not a database" "the file is left unchanged"
