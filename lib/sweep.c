@@ -51,6 +51,7 @@ struct commit_work {
 	int slot;
 	struct bl_worktree wt;
 	bool ready;             /* checked out and built */
+	bool overlaid;          /* the suite overlay is in place */
 };
 
 struct sweep {
@@ -402,10 +403,12 @@ static int prepare_commit(struct sweep *s, size_t k, struct bl_error *err)
 	double secs = 0;
 	int64_t start = bl_now_unix_ns();
 	int rc = 0;
+	/* A cached slot was built with the overlay in place, and still has it. */
+	cw->overlaid = s->any_overlay;
 	if (cw->wt.built[0]) {
 		status = !strcmp(cw->wt.built, "ok") ? "cached" : "failed";
 	} else {
-		if (s->any_overlay && o->cfg->suite.n && bl_worktree_overlay(o->repo, &cw->wt, &o->cfg->suite, err)) {
+		if (s->any_overlay && bl_worktree_overlay(o->repo, &cw->wt, &o->cfg->suite, err)) {
 			free(log_path);
 			return -1;
 		}
@@ -504,9 +507,9 @@ static void env_hash(char *const *envp, const char *cpu_list, char out[65])
 	struct bl_sha256 h;
 	bl_sha256_init(&h);
 	for (size_t i = 0; i < n; i++) {
-		/* Per-run variables would make every run's hash differ. */
-		if (!strncmp(sorted[i], "BENCHLINE_METRICS=", 18) || !strncmp(sorted[i], "BENCHLINE_REPETITION=", 21) ||
-		    !strncmp(sorted[i], "BENCHLINE_WARMUP=", 17))
+		/* benchline's own variables name the commit, case and run; the
+		 * hash is about the environment they run in. */
+		if (!strncmp(sorted[i], "BENCHLINE_", 10))
 			continue;
 		bl_sha256_update(&h, sorted[i], strlen(sorted[i]) + 1);
 	}
@@ -555,6 +558,16 @@ static int do_run(struct sweep *s, size_t k, size_t c, bool warmup, int index, s
 
 	if (bl_mkdirs(dir, 0755, err))
 		goto out;
+	/* With both kinds of benchmark, switch the suite files to what this
+	 * one asks for: today's (overlay) or the commit's own. */
+	if (s->any_overlay) {
+		bool want = bc->bench->files == BL_FILES_CURRENT;
+		if (want && !cw->overlaid && bl_worktree_overlay(o->repo, &cw->wt, &o->cfg->suite, err))
+			goto out;
+		if (!want && cw->overlaid && bl_worktree_restore(&cw->wt, &o->cfg->suite, err))
+			goto out;
+		cw->overlaid = want;
+	}
 	int mfd = open(s->metrics_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (mfd < 0) {
 		bl_fail_errno(err, errno, "cannot create metrics file '%s'", s->metrics_path);

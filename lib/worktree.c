@@ -386,6 +386,34 @@ int bl_worktree_mark_built(struct bl_worktree *wt, const char *build_key, const 
 	return 0;
 }
 
+int bl_worktree_restore(const struct bl_worktree *wt, const struct bl_strvec *paths, struct bl_error *err)
+{
+	if (!wt->path || !bl_git_is_sha(wt->sha))
+		return bl_fail(err, "cannot restore a worktree that holds no commit");
+	char *ceiling = bl_xstrdup(wt->path);
+	char *slash = strrchr(ceiling, '/');
+	if (slash)
+		*slash = '\0';
+	const char *checkout[] = {"checkout", "--detach", "--force", "--quiet", wt->sha, NULL};
+	struct bl_git_cmd cmd = {.dir = wt->path, .ceiling = ceiling, .no_hooks = true};
+	int rc = bl_git_ok(&cmd, checkout, NULL, err, "cannot restore '%s' in '%s'", wt->sha, wt->path);
+	if (rc == 0 && paths && paths->n) {
+		/* Untracked files the overlay added; ignored build outputs stay. */
+		struct bl_strvec clean;
+		bl_strvec_init(&clean);
+		bl_strvec_push(&clean, "clean");
+		bl_strvec_push(&clean, "-fdq");
+		bl_strvec_push(&clean, "--");
+		for (size_t i = 0; i < paths->n; i++)
+			bl_strvec_push(&clean, paths->v[i]);
+		rc = bl_git_ok(&cmd, (const char *const *)clean.v, NULL, err, "cannot clean the suite paths of '%s'",
+			       wt->path);
+		bl_strvec_release(&clean);
+	}
+	free(ceiling);
+	return rc;
+}
+
 void bl_worktree_release(struct bl_worktree *wt)
 {
 	free(wt->path);

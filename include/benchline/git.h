@@ -125,6 +125,11 @@ int bl_worktree_checkout(const char *repo, const char *cache_dir, int slot, cons
 int bl_worktree_mark_built(struct bl_worktree *wt, const char *build_key, const char *status, struct bl_error *err);
 void bl_worktree_release(struct bl_worktree *wt);
 
+/* Undoes an overlay: tracked files back to the commit's version, untracked
+ * files under paths removed (ignored build outputs are kept). Used before
+ * benchmarks that take their files from the commit. */
+int bl_worktree_restore(const struct bl_worktree *wt, const struct bl_strvec *paths, struct bl_error *err);
+
 /* Copies the listed paths (files or directories, relative to the repository
  * root) from the user's working tree, uncommitted changes included, into the
  * worktree, replacing what is there. Used for suites taken from the current
