@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -39,8 +40,11 @@ struct case_work {
 	int *todo;         /* measured indexes still to run */
 	size_t n_todo;
 	int warmups;       /* warm-ups to run before them */
-	bool failed;       /* a measured run failed: the rest of the case is skipped */
+	size_t stored;     /* measured runs stored by this sweep */
+	int warmups_done;  /* warm-ups run by this sweep */
+	bool failed;       /* a run failed: the rest of the case is skipped */
 	bool build_failed;
+	char log_name[96]; /* directory of its logs under the commit's */
 };
 
 struct commit_work {
@@ -166,6 +170,27 @@ static char *case_metadata(const struct sweep *s, const struct bl_case *c)
 	return copy;
 }
 
+/* Directory name of a case's logs: readable, bounded in length, and unique
+ * per (label, suite) because of the hash, since sanitising alone maps
+ * "a b" and "a_b" to the same name. */
+static void log_name(const char *label, const char *suite_hash, char out[96])
+{
+	size_t j = 0;
+	for (const char *q = label; *q && j < 64; q++) {
+		char ch = *q;
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+			  ch == '_' || ch == '-' || ch == '=';
+		out[j++] = ok ? ch : '_';
+	}
+	struct bl_sha256 h;
+	char hex[65];
+	bl_sha256_init(&h);
+	bl_sha256_update(&h, label, strlen(label) + 1);
+	bl_sha256_update(&h, suite_hash, strlen(suite_hash));
+	bl_sha256_hex(&h, hex);
+	snprintf(out + j, 96 - j, "-%.12s", hex);
+}
+
 static int plan_commit(struct sweep *s, struct commit_work *cw, struct bl_error *err)
 {
 	const struct bl_sweep_opts *o = s->o;
@@ -181,6 +206,7 @@ static int plan_commit(struct sweep *s, struct commit_work *cw, struct bl_error 
 		struct case_work *w = &cw->cases[c];
 		bl_suite_hash(bc->bench, bc->bench->files == BL_FILES_COMMIT ? cw->commit_digest : s->current_digest,
 			      w->suite_hash);
+		log_name(bc->label, w->suite_hash, w->log_name);
 		char *meta = case_metadata(s, bc);
 		struct bl_case_key key = {
 			.repository = s->repository,
@@ -198,11 +224,19 @@ static int plan_commit(struct sweep *s, struct commit_work *cw, struct bl_error 
 		free(meta);
 		if (rc)
 			return -1;
-		bool complete = !strcmp(w->st.status, BL_CASE_COMPLETE) || !strcmp(w->st.status, BL_CASE_BUILD_FAILED) ||
-				!strcmp(w->st.status, BL_CASE_FAILED);
+		/* Failures are results: not retried unless --force. */
+		bool failed = !strcmp(w->st.status, BL_CASE_BUILD_FAILED) || !strcmp(w->st.status, BL_CASE_FAILED);
 		int reps = bc->bench->repetitions;
 		w->todo = bl_xcalloc((size_t)reps, sizeof(int));
-		if (o->force && complete) {
+		size_t j = 0;
+		for (int i = 0; i < reps && !failed; i++) {
+			while (j < w->st.n_measured_done && w->st.measured_done[j] < i)
+				j++;
+			if (j < w->st.n_measured_done && w->st.measured_done[j] == i)
+				continue;
+			w->todo[w->n_todo++] = i; /* missing, e.g. after raising repetitions */
+		}
+		if (o->force && w->n_todo == 0) {
 			/* --force measures a fresh set after what is stored. */
 			int next = 0;
 			for (size_t i = 0; i < w->st.n_measured_done; i++)
@@ -210,19 +244,13 @@ static int plan_commit(struct sweep *s, struct commit_work *cw, struct bl_error 
 					next = w->st.measured_done[i] + 1;
 			for (int i = 0; i < reps; i++)
 				w->todo[w->n_todo++] = next + i;
-		} else if (!complete) {
-			size_t j = 0;
-			for (int i = 0; i < reps; i++) {
-				while (j < w->st.n_measured_done && w->st.measured_done[j] < i)
-					j++;
-				if (j < w->st.n_measured_done && w->st.measured_done[j] == i)
-					continue;
-				w->todo[w->n_todo++] = i;
-			}
 		}
 		if (w->n_todo == 0) {
-			s->t->cases_skipped++;
-			if (!complete && !o->dry_run && w->st.benchmark_id &&
+			if (failed)
+				s->t->cases_failed_before++;
+			else
+				s->t->cases_skipped++;
+			if (!failed && strcmp(w->st.status, BL_CASE_COMPLETE) && !o->dry_run && w->st.benchmark_id &&
 			    bl_store_set_case_status(o->store, w->st.benchmark_id, BL_CASE_COMPLETE, err))
 				return -1;
 			continue;
@@ -278,17 +306,6 @@ static void command_argv(const struct bl_command *cmd, struct bl_strvec *argv)
 	}
 }
 
-/* A file-name-safe rendering of a case label. */
-static char *safe_name(const char *label)
-{
-	char *p = bl_xstrdup(label);
-	for (char *q = p; *q; q++)
-		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '.' ||
-		      *q == '_' || *q == '-' || *q == '='))
-			*q = '_';
-	return p;
-}
-
 static int record_build(struct sweep *s, struct commit_work *cw, const char *status, int64_t start, double secs,
 			const char *log_path, struct bl_error *err)
 {
@@ -332,7 +349,10 @@ static int run_build(struct sweep *s, struct commit_work *cw, const char *log_pa
 		}
 		struct bl_strvec argv;
 		command_argv(&b->commands[i], &argv);
-		dprintf(fd, "$ %s\n", b->commands[i].argv.n ? b->commands[i].argv.v[0] : "");
+		dprintf(fd, "$");
+		for (size_t w = 0; w < argv.n; w++)
+			dprintf(fd, " %s", argv.v[w]);
+		dprintf(fd, "\n");
 		struct bl_proc_opts po = {
 			.cwd = cw->wt.path,
 			.envp = env.v,
@@ -390,8 +410,6 @@ static int prepare_commit(struct sweep *s, size_t k, struct bl_error *err)
 	if (o->events && o->events->commit_begin)
 		o->events->commit_begin(o->events->ctx, &p);
 	cw->wt.overlay = s->any_overlay ? &o->cfg->suite : NULL;
-	if (bl_worktree_checkout(o->repo, o->cache_dir, cw->slot, cw->ci.sha, s->build_key, &cw->wt, err))
-		return -1;
 	char *dir = bl_xasprintf("%s/%.12s", s->logs_dir, cw->ci.sha);
 	if (bl_mkdirs(dir, 0755, err)) {
 		free(dir);
@@ -403,19 +421,30 @@ static int prepare_commit(struct sweep *s, size_t k, struct bl_error *err)
 	double secs = 0;
 	int64_t start = bl_now_unix_ns();
 	int rc = 0;
-	/* A cached slot was built with the overlay in place, and still has it. */
-	cw->overlaid = s->any_overlay;
-	if (cw->wt.built[0]) {
-		status = !strcmp(cw->wt.built, "ok") ? "cached" : "failed";
-	} else {
+	struct bl_error cerr = {{0}};
+	if (bl_worktree_checkout(o->repo, o->cache_dir, cw->slot, cw->ci.sha, s->build_key, &cw->wt, &cerr)) {
+		/* One commit that cannot be checked out (a submodule that is gone,
+		 * a corrupt object) is that commit's failure, not the sweep's. */
+		bl_write_file_atomic(log_path, cerr.msg, strlen(cerr.msg), NULL);
+		status = "checkout-failed";
+		notice(s, "cannot check out %.12s: %s", cw->ci.sha, cerr.msg);
+	} else if (!strcmp(cw->wt.built, "ok")) {
+		status = o->cfg->build.n_commands ? "cached" : "none";
+		/* The last benchmark may have restored the commit's own suite. */
 		if (s->any_overlay && bl_worktree_overlay(o->repo, &cw->wt, &o->cfg->suite, err)) {
 			free(log_path);
 			return -1;
 		}
+		cw->overlaid = s->any_overlay;
+	} else {
+		/* Not built here yet, or a build that failed: build (again). */
+		if (s->any_overlay && bl_worktree_overlay(o->repo, &cw->wt, &o->cfg->suite, err)) {
+			free(log_path);
+			return -1;
+		}
+		cw->overlaid = s->any_overlay;
 		int64_t t0 = bl_now_mono_ns();
-		if (o->cfg->build.n_commands == 0) {
-			status = "none";
-		} else if (run_build(s, cw, log_path, &status, err)) {
+		if (o->cfg->build.n_commands && run_build(s, cw, log_path, &status, err)) {
 			free(log_path);
 			return -1;
 		}
@@ -425,8 +454,8 @@ static int prepare_commit(struct sweep *s, size_t k, struct bl_error *err)
 			s->t->interrupted = true;
 			return 0;
 		}
-		rc = bl_worktree_mark_built(&cw->wt, s->build_key, strcmp(status, "ok") && strcmp(status, "none") ? "failed" : "ok",
-					    err);
+		rc = bl_worktree_mark_built(&cw->wt, s->build_key,
+					    strcmp(status, "ok") && strcmp(status, "none") ? "failed" : "ok", err);
 	}
 	if (rc == 0 && strcmp(status, "none"))
 		rc = record_build(s, cw, status, start, secs, log_path, err);
@@ -519,18 +548,18 @@ static void env_hash(char *const *envp, const char *cpu_list, char out[65])
 	free(sorted);
 }
 
-/* One run of case c at commit k: spawn, measure, parse, store. */
-static int do_run(struct sweep *s, size_t k, size_t c, bool warmup, int index, struct bl_error *err)
+/* One run of case c at commit k: spawn, measure, parse, store. ordinal is
+ * the position among this sweep's warm-ups or repetitions of the case. */
+static int do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordinal, struct bl_error *err)
 {
 	const struct bl_sweep_opts *o = s->o;
 	struct commit_work *cw = &s->commits[k];
 	const struct bl_case *bc = &s->cases[c];
 	struct case_work *w = &cw->cases[c];
+	int index = warmup ? w->st.n_warmups + ordinal : w->todo[ordinal];
 	int rc = -1;
 
-	char *name = safe_name(bc->label);
-	char *dir = bl_xasprintf("%s/%.12s/%s", s->logs_dir, cw->ci.sha, name);
-	free(name);
+	char *dir = bl_xasprintf("%s/%.12s/%s", s->logs_dir, cw->ci.sha, w->log_name);
 	char *out_log = bl_xasprintf("%s/%s%d.out", dir, warmup ? "warmup" : "run", index);
 	char *err_log = bl_xasprintf("%s/%s%d.err", dir, warmup ? "warmup" : "run", index);
 	char *cwd = bc->cwd ? bl_xasprintf("%s/%s", cw->wt.path, bc->cwd) : bl_xstrdup(cw->wt.path);
@@ -580,7 +609,8 @@ static int do_run(struct sweep *s, size_t k, size_t c, bool warmup, int index, s
 	p.case_label = bc->label;
 	p.warmup = warmup;
 	p.index = index;
-	p.repetitions = bc->bench->repetitions;
+	p.ordinal = ordinal + 1;
+	p.count = warmup ? w->warmups : (int)w->n_todo;
 	if (o->events && o->events->run_begin)
 		o->events->run_begin(o->events->ctx, &p);
 
@@ -642,6 +672,10 @@ static int do_run(struct sweep *s, size_t k, size_t c, bool warmup, int index, s
 	if (bl_store_add_run(o->store, &rec, &run_id, err))
 		goto out;
 	s->runs_done++;
+	if (warmup)
+		w->warmups_done++;
+	else
+		w->stored++;
 	if (res.status == BL_RUN_OK) {
 		s->t->runs_ok++;
 	} else {
@@ -654,7 +688,8 @@ static int do_run(struct sweep *s, size_t k, size_t c, bool warmup, int index, s
 	p.case_label = bc->label;
 	p.warmup = warmup;
 	p.index = index;
-	p.repetitions = bc->bench->repetitions;
+	p.ordinal = ordinal + 1;
+	p.count = warmup ? w->warmups : (int)w->n_todo;
 	if (o->events && o->events->run_end)
 		o->events->run_end(o->events->ctx, &p, &res, &proto, out_log, err_log);
 	rc = 0;
@@ -672,14 +707,17 @@ out:
 	return rc;
 }
 
-/* After a case's runs: complete, or failed (the rest was skipped). */
+/* After a case's runs: failed when a run failed, complete only when every
+ * planned repetition is stored (an interrupt between runs leaves it pending). */
 static int finish_case(struct sweep *s, struct commit_work *cw, size_t c, struct bl_error *err)
 {
 	struct case_work *w = &cw->cases[c];
-	if (w->n_todo == 0 || w->build_failed || s->t->interrupted)
+	if (w->n_todo == 0 || w->build_failed)
 		return 0;
-	return bl_store_set_case_status(s->o->store, w->st.benchmark_id, w->failed ? BL_CASE_FAILED : BL_CASE_COMPLETE,
-					err);
+	const char *status = w->failed ? BL_CASE_FAILED : w->stored == w->n_todo ? BL_CASE_COMPLETE : NULL;
+	if (!status)
+		return 0;
+	return bl_store_set_case_status(s->o->store, w->st.benchmark_id, status, err);
 }
 
 static bool case_runnable(const struct commit_work *cw, size_t c)
@@ -688,11 +726,10 @@ static bool case_runnable(const struct commit_work *cw, size_t c)
 	return cw->ready && w->n_todo && !w->failed && !w->build_failed;
 }
 
-/* A failed case skips its remaining runs; count them as done for the ETA. */
-static void skip_rest(struct sweep *s, struct case_work *w, size_t remaining)
+/* Runs of a failed case that will not happen still count as done for the ETA. */
+static void skip_remaining(struct sweep *s, const struct case_work *w)
 {
-	(void)w;
-	s->runs_done += remaining;
+	s->runs_done += (size_t)(w->warmups - w->warmups_done) + (w->n_todo - w->stored);
 }
 
 static int run_group_sequential(struct sweep *s, size_t k, struct bl_error *err)
@@ -702,15 +739,14 @@ static int run_group_sequential(struct sweep *s, size_t k, struct bl_error *err)
 		struct case_work *w = &cw->cases[c];
 		if (!case_runnable(cw, c))
 			continue;
-		size_t left = w->n_todo + (size_t)w->warmups;
-		for (int i = 0; i < w->warmups && !w->failed && !interrupted(s); i++, left--)
-			if (do_run(s, k, c, true, w->st.n_warmups + i, err))
+		for (int i = 0; i < w->warmups && !w->failed && !interrupted(s); i++)
+			if (do_run(s, k, c, true, i, err))
 				return -1;
-		for (size_t i = 0; i < w->n_todo && !w->failed && !interrupted(s); i++, left--)
-			if (do_run(s, k, c, false, w->todo[i], err))
+		for (size_t i = 0; i < w->n_todo && !w->failed && !interrupted(s); i++)
+			if (do_run(s, k, c, false, (int)i, err))
 				return -1;
 		if (w->failed)
-			skip_rest(s, w, left);
+			skip_remaining(s, w);
 		if (finish_case(s, cw, c, err))
 			return -1;
 	}
@@ -719,42 +755,35 @@ static int run_group_sequential(struct sweep *s, size_t k, struct bl_error *err)
 
 /* Rounds across the group's commits: warm-ups first, then repetition r of
  * every (commit, case) before repetition r + 1 of any. */
-static int run_group_interleaved(struct sweep *s, size_t first, size_t count, struct bl_error *err)
+static int run_group_interleaved(struct sweep *s, const size_t *members, size_t n_members, struct bl_error *err)
 {
 	int max_warm = 0;
 	size_t max_todo = 0;
-	for (size_t k = first; k < first + count; k++)
+	for (size_t m = 0; m < n_members; m++)
 		for (size_t c = 0; c < s->n_cases; c++) {
-			struct case_work *w = &s->commits[k].cases[c];
+			struct case_work *w = &s->commits[members[m]].cases[c];
 			if (w->warmups > max_warm)
 				max_warm = w->warmups;
 			if (w->n_todo > max_todo)
 				max_todo = w->n_todo;
 		}
-	for (int r = 0; r < max_warm && !interrupted(s); r++)
-		for (size_t k = first; k < first + count && !interrupted(s); k++)
+	for (size_t r = 0; r < (size_t)max_warm + max_todo && !interrupted(s); r++) {
+		bool warm = r < (size_t)max_warm;
+		size_t i = warm ? r : r - (size_t)max_warm;
+		for (size_t m = 0; m < n_members && !interrupted(s); m++)
 			for (size_t c = 0; c < s->n_cases && !interrupted(s); c++) {
-				struct case_work *w = &s->commits[k].cases[c];
-				if (case_runnable(&s->commits[k], c) && r < w->warmups &&
-				    do_run(s, k, c, true, w->st.n_warmups + r, err))
-					return -1;
-				if (w->failed && r < w->warmups)
-					skip_rest(s, w, (size_t)(w->warmups - r - 1) + w->n_todo);
-			}
-	for (size_t r = 0; r < max_todo && !interrupted(s); r++)
-		for (size_t k = first; k < first + count && !interrupted(s); k++)
-			for (size_t c = 0; c < s->n_cases && !interrupted(s); c++) {
-				struct case_work *w = &s->commits[k].cases[c];
-				if (!case_runnable(&s->commits[k], c) || r >= w->n_todo)
+				struct case_work *w = &s->commits[members[m]].cases[c];
+				if (!case_runnable(&s->commits[members[m]], c) || i >= (warm ? (size_t)w->warmups : w->n_todo))
 					continue;
-				if (do_run(s, k, c, false, w->todo[r], err))
+				if (do_run(s, members[m], c, warm, (int)i, err))
 					return -1;
 				if (w->failed)
-					skip_rest(s, w, w->n_todo - r - 1);
+					skip_remaining(s, w);
 			}
-	for (size_t k = first; k < first + count; k++)
+	}
+	for (size_t m = 0; m < n_members; m++)
 		for (size_t c = 0; c < s->n_cases; c++)
-			if (s->commits[k].ready && finish_case(s, &s->commits[k], c, err))
+			if (s->commits[members[m]].ready && finish_case(s, &s->commits[members[m]], c, err))
 				return -1;
 	return 0;
 }
@@ -838,6 +867,10 @@ static int sweep_body(struct sweep *s, struct bl_error *err)
 			return -1;
 		if (plan_commit(s, cw, err))
 			return -1;
+		if (interrupted(s)) {
+			s->t->interrupted = true;
+			return 0;
+		}
 	}
 	if (o->dry_run)
 		return estimate(s, err);
@@ -870,12 +903,8 @@ static int sweep_body(struct sweep *s, struct bl_error *err)
 			for (size_t i = 0; i < n_members; i++)
 				if (run_group_sequential(s, members[i], err))
 					return -1;
-		} else if (n_members) {
-			/* Interleaved groups are contiguous in the selection, so the
-			 * members span [members[0], members[n-1]]. */
-			size_t first = members[0], last = members[n_members - 1];
-			if (run_group_interleaved(s, first, last - first + 1, err))
-				return -1;
+		} else if (run_group_interleaved(s, members, n_members, err)) {
+			return -1;
 		}
 		for (size_t i = 0; i < n_members; i++)
 			s->commits[members[i]].ready = false;
@@ -887,6 +916,40 @@ static int sweep_body(struct sweep *s, struct bl_error *err)
 	return 0;
 }
 
+/* One sweep at a time per cache directory: two would share worktree slots
+ * and measure each other's commits. The lock dies with the process. */
+static int lock_cache(const char *cache_dir, int *fd_out, struct bl_error *err)
+{
+	if (bl_mkdirs(cache_dir, 0755, err))
+		return -1;
+	char *path = bl_xasprintf("%s/lock", cache_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		bl_fail_errno(err, errno, "cannot open lock file '%s'", path);
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		bl_fail(err, "another benchline%s%s%s is running a sweep with cache '%s'; wait for it to finish or give --cache-dir",
+			pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", cache_dir);
+		close(fd);
+		free(path);
+		return -1;
+	}
+	char pid[32];
+	int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+		/* The pid is only for the message above; the lock is what counts. */
+	}
+	free(path);
+	*fd_out = fd;
+	return 0;
+}
+
 int bl_sweep(const struct bl_sweep_opts *o, struct bl_sweep_totals *totals, struct bl_error *err)
 {
 	struct sweep s = {0};
@@ -895,7 +958,12 @@ int bl_sweep(const struct bl_sweep_opts *o, struct bl_sweep_totals *totals, stru
 	s.t = totals;
 	s.t0 = bl_now_mono_ns();
 	s.repository = bl_xstrdup(o->repository_name ? o->repository_name : o->repo);
-	int rc = sweep_body(&s, err);
+	int lock_fd = -1;
+	int rc = o->dry_run ? 0 : lock_cache(o->cache_dir, &lock_fd, err);
+	if (rc == 0)
+		rc = sweep_body(&s, err);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	if (s.metrics_path)
 		unlink(s.metrics_path);
 	for (size_t k = 0; k < s.n_commits; k++)

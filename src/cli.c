@@ -179,12 +179,41 @@ bool cli_color(FILE *f)
 
 void cli_sanitize(const char *s, char *out, size_t out_size)
 {
-	size_t j = 0;
-	for (size_t i = 0; s[i] && j + 1 < out_size; i++) {
+	size_t j = 0, i = 0;
+	for (; s[i] && j + 1 < out_size; i++) {
 		unsigned char c = (unsigned char)s[i];
-		out[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		/* C0 controls, DEL, and C1 controls (U+0080..U+009F, UTF-8 C2 80..9F:
+		 * terminals act on CSI U+009B too). */
+		if (c == 0xc2 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f) {
+			out[j++] = '?';
+			i++;
+		} else {
+			out[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		}
+	}
+	/* Cut short: never end inside a multi-byte character. */
+	if (s[i]) {
+		size_t lead = j;
+		while (lead > 0 && ((unsigned char)out[lead - 1] & 0xc0) == 0x80)
+			lead--;
+		if (lead > 0 && ((unsigned char)out[lead - 1] & 0xc0) == 0xc0) {
+			unsigned char b = (unsigned char)out[lead - 1];
+			size_t need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+			if (j - (lead - 1) < need)
+				j = lead - 1;
+		}
 	}
 	out[j] = '\0';
+}
+
+void cli_truncate(char *s, size_t max)
+{
+	if (strlen(s) <= max || max < 4)
+		return;
+	size_t cut = max - 3;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	memcpy(s + cut, "...", 4);
 }
 
 void cli_format_value(double v, const char *unit, char *out, size_t out_size)

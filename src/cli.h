@@ -69,6 +69,9 @@ bool cli_color(FILE *f); /* isatty and NO_COLOR unset */
 /* Copies s into out replacing control characters (escape sequences from
  * commit subjects must not reach the terminal). */
 void cli_sanitize(const char *s, char *out, size_t out_size);
+/* Shortens s in place to at most max bytes, ending in "...", without
+ * cutting a UTF-8 character in half. */
+void cli_truncate(char *s, size_t max);
 /* Formats a value with its unit for people: 0.0123 s -> "12.3 ms". */
 void cli_format_value(double v, const char *unit, char *out, size_t out_size);
 void cli_format_duration(double seconds, char *out, size_t out_size);

@@ -11,6 +11,7 @@
 #include "benchline/git.h"
 #include "benchline/proc.h"
 
+#include <dirent.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,11 +295,16 @@ static int cmd_demo_main(int argc, char **argv)
 			free(dir);
 			dir = abs;
 		}
-		char *probe = bl_xasprintf("%s/.git", dir);
-		bool exists = access(probe, F_OK) == 0;
-		free(probe);
-		if (exists) {
-			cli_error("'%s' already holds a git repository; give a new or empty directory", dir);
+		/* The demo commits everything in DIR: it must not take the user's files. */
+		DIR *d = opendir(dir);
+		bool empty = d != NULL;
+		struct dirent *de;
+		while (d && empty && (de = readdir(d)) != NULL)
+			empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+		if (d)
+			closedir(d);
+		if (!empty) {
+			cli_error("'%s' is not empty; give a new or empty directory for the demo repository", dir);
 			free(dir);
 			return EXIT_USAGE;
 		}

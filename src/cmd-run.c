@@ -5,10 +5,14 @@
 #include "benchline/sweep.h"
 
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include "benchline/stats.h"
 
 static const char usage[] =
 	"usage: benchline run [options] [REV | A..B | diff]...\n"
@@ -52,7 +56,9 @@ static volatile int interrupt_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
+	/* A second Ctrl-C is the user insisting: default action, now. */
+	if (stop_requested && sig == SIGINT)
+		signal(SIGINT, SIG_DFL);
 	stop_requested = 1;
 	interrupt_flag = 1;
 }
@@ -63,6 +69,10 @@ struct progress {
 	bool quiet;
 	bool line_open;      /* a \r status line is on screen */
 	char last_label[256]; /* case whose diagnostics were shown */
+	/* wall times of the case being run, for its summary line */
+	char case_key[320];
+	double *walls;
+	size_t n_walls, cap_walls;
 };
 
 static void clear_line(struct progress *pg)
@@ -83,8 +93,7 @@ static void ev_notice(void *ctx, const char *msg)
 static void short_subject(const char *subject, char *out, size_t n)
 {
 	cli_sanitize(subject ? subject : "", out, n);
-	if (strlen(out) > 50)
-		strcpy(out + 47, "...");
+	cli_truncate(out, 50);
 }
 
 static void ev_commit_begin(void *ctx, const struct bl_sweep_progress *p)
@@ -134,18 +143,57 @@ static void ev_build_end(void *ctx, const struct bl_sweep_progress *p, const cha
 	}
 }
 
+static int terminal_width(void)
+{
+	struct winsize ws;
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+		return ws.ws_col;
+	return 80;
+}
+
 static void ev_run_begin(void *ctx, const struct bl_sweep_progress *p)
 {
 	struct progress *pg = ctx;
 	if (!pg->tty || pg->quiet)
 		return;
-	char el[32], eta[32];
+	char el[32], eta[32], label[128], line[512];
 	cli_format_duration(p->elapsed_s, el, sizeof(el));
 	cli_format_duration(p->eta_s, eta, sizeof(eta));
-	fprintf(stderr, "\r\033[K  %s %s %d/%d  [%zu/%zu runs, %s elapsed, ETA %s]", p->case_label,
-		p->warmup ? "warm-up" : "run", p->index + 1, p->warmup ? p->index + 1 : p->repetitions,
-		p->runs_done + 1, p->runs_total, el, eta);
+	cli_sanitize(p->case_label, label, sizeof(label));
+	snprintf(line, sizeof(line), "  [%zu/%zu %.7s] %s %s %d/%d | %zu/%zu runs, %s elapsed, ETA %s", p->commit_k,
+		 p->n_commits, p->sha, label, p->warmup ? "warm-up" : "run", p->ordinal, p->count, p->runs_done + 1,
+		 p->runs_total, el, eta);
+	/* One screen line, or \r cannot take it back. */
+	int width = terminal_width() - 1;
+	if ((int)strlen(line) > width)
+		cli_truncate(line, (size_t)width);
+	fprintf(stderr, "\r\033[K%s", line);
 	pg->line_open = true;
+}
+
+/* One line per case in logs (and with the results on a terminal). */
+static void case_summary(struct progress *pg, const struct bl_sweep_progress *p, const struct bl_run_result *res)
+{
+	char key[320];
+	snprintf(key, sizeof(key), "%s %s", p->sha, p->case_label);
+	if (strcmp(key, pg->case_key)) {
+		snprintf(pg->case_key, sizeof(pg->case_key), "%s", key);
+		pg->n_walls = 0;
+	}
+	if (p->warmup || res->status != BL_RUN_OK)
+		return;
+	BL_GROW(pg->walls, pg->cap_walls, pg->n_walls + 1);
+	pg->walls[pg->n_walls++] = res->wall_s;
+	if (p->ordinal != p->count || pg->quiet)
+		return;
+	struct bl_summary sum;
+	bl_summarize(pg->walls, pg->n_walls, &sum);
+	char label[128], med[32], mad[32];
+	cli_sanitize(p->case_label, label, sizeof(label));
+	cli_format_value(sum.median, "s", med, sizeof(med));
+	cli_format_value(sum.mad, "s", mad, sizeof(mad));
+	clear_line(pg);
+	fprintf(stderr, "  %s: %zu run%s, median %s, MAD %s\n", label, sum.n, sum.n == 1 ? "" : "s", med, mad);
 }
 
 static void ev_run_end(void *ctx, const struct bl_sweep_progress *p, const struct bl_run_result *res,
@@ -164,6 +212,7 @@ static void ev_run_end(void *ctx, const struct bl_sweep_progress *p, const struc
 		if (proto->n_diags > 5)
 			cli_warn("%s: %zu more invalid metrics lines", p->case_label, proto->n_diags - 5);
 	}
+	case_summary(pg, p, res);
 	if (res->status != BL_RUN_OK) {
 		clear_line(pg);
 		const char *red = pg->color ? "\033[31m" : "", *reset = pg->color ? "\033[0m" : "";
@@ -181,9 +230,14 @@ static void ev_run_end(void *ctx, const struct bl_sweep_progress *p, const struc
 		default:
 			snprintf(why, sizeof(why), "%s", res->spawn_error[0] ? res->spawn_error : bl_run_status_name(res->status));
 		}
-		fprintf(stderr, "  %s%s %s %d at %.12s: %s%s; its remaining runs at this commit are skipped\n", red,
-			p->case_label, p->warmup ? "warm-up" : "run", p->index + 1, p->sha, why, reset);
-		show_tail(err_log, 10);
+		char label[128];
+		cli_sanitize(p->case_label, label, sizeof(label));
+		bool more = p->warmup || p->ordinal < p->count;
+		fprintf(stderr, "  %s%s %s %d/%d at %.12s: %s%s%s\n", red, label, p->warmup ? "warm-up" : "run",
+			p->ordinal, p->count, p->sha, why, reset,
+			more ? "; the case's remaining runs at this commit are skipped" : "");
+		struct stat st;
+		show_tail(stat(err_log, &st) == 0 && st.st_size > 0 ? err_log : out_log, 10);
 		if (out_log)
 			fprintf(stderr, "    logs: %s, %s\n", out_log, err_log);
 	}
@@ -229,8 +283,18 @@ static int positive_int(const char *opt, const char *text, int *out)
 	return 0;
 }
 
+static bool listed(const struct bl_strvec *only, const char *name)
+{
+	if (!only->n)
+		return true;
+	for (size_t i = 0; i < only->n; i++)
+		if (!strcmp(only->v[i], name))
+			return true;
+	return false;
+}
+
 static void print_plan(const struct cli_context *ctx, const struct bl_sha_list *commits, const struct bl_config *cfg,
-		       const struct bl_sweep_totals *t)
+		       const struct bl_strvec *only, const struct bl_sweep_totals *t)
 {
 	printf("plan: %zu commit%s x %zu case%s (benchmark x params)\n", commits->n, commits->n == 1 ? "" : "s",
 	       t->cases, t->cases == 1 ? "" : "s");
@@ -246,6 +310,8 @@ static void print_plan(const struct cli_context *ctx, const struct bl_sha_list *
 	}
 	for (size_t b = 0; b < cfg->n_benchmarks; b++) {
 		const struct bl_benchmark_cfg *bc = &cfg->benchmarks[b];
+		if (!listed(only, bc->name))
+			continue;
 		size_t combos = 1;
 		for (size_t p = 0; p < bc->n_params; p++)
 			combos *= bc->params[p].values.n;
@@ -362,6 +428,26 @@ static int cmd_run_main(int argc, char **argv)
 		goto out;
 	}
 	cfg_loaded = true;
+	for (size_t i = 0; i < only.n; i++) {
+		bool found = false;
+		for (size_t b = 0; b < cfg.n_benchmarks && !found; b++)
+			found = !strcmp(cfg.benchmarks[b].name, only.v[i]);
+		if (!found) {
+			cli_error("no benchmark named '%s' in '%s'", only.v[i], ctx.config_path);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (n_cpus) {
+		cpu_set_t allowed;
+		CPU_ZERO(&allowed);
+		sched_getaffinity(0, sizeof(allowed), &allowed);
+		for (size_t i = 0; i < n_cpus; i++)
+			if (cpus[i] >= CPU_SETSIZE || !CPU_ISSET(cpus[i], &allowed)) {
+				rc = cli_usage_error("run", "--cpu-list names CPU %d, which this process may not use", cpus[i]);
+				goto out;
+			}
+	}
 	/* Every revision is resolved before any work starts. */
 	if (bl_revs_select(ctx.repo, &sel, &commits, &err)) {
 		cli_error("%s", err.msg);
@@ -372,7 +458,15 @@ static int cmd_run_main(int argc, char **argv)
 		branch = bl_xstrdup(branch_opt);
 	else if (bl_git_current_branch(ctx.repo, &branch, &err))
 		branch = bl_xstrdup("");
-	if (cli_open_store(&ctx, &store, &err)) {
+	/* A dry run writes nothing: without a database yet, plan against an
+	 * empty one in memory. */
+	if (so.dry_run && access(ctx.db_path, F_OK) != 0 && !strstr(ctx.db_path, "://")) {
+		if (bl_store_open(":memory:", &store, &err)) {
+			cli_error("%s", err.msg);
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+	} else if (cli_open_store(&ctx, &store, &err)) {
 		cli_error("%s", err.msg);
 		rc = EXIT_RUNTIME;
 		goto out;
@@ -400,31 +494,38 @@ static int cmd_run_main(int argc, char **argv)
 	so.interrupt = &interrupt_flag;
 	so.events = &ev;
 
-	struct sigaction sa = {0}, old_int, old_term;
+	/* Ctrl-C, kill, a closed terminal: stop the benchmark (it runs in its
+	 * own process group and would not get the signal) and store what is done. */
+	static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	struct sigaction sa = {0}, old[4];
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	for (int i = 0; i < 4; i++)
+		sigaction(stop_signals[i], &sa, &old[i]);
 	struct bl_sweep_totals t;
 	int src = bl_sweep(&so, &t, &err);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	for (int i = 0; i < 4; i++)
+		sigaction(stop_signals[i], &old[i], NULL);
 	clear_line(&pg);
+	free(pg.walls);
 	if (src) {
 		cli_error("%s", err.msg);
 		rc = stop_requested ? EXIT_INTERRUPTED : EXIT_RUNTIME;
 		goto out;
 	}
 	if (so.dry_run) {
-		print_plan(&ctx, &commits, &cfg, &t);
+		print_plan(&ctx, &commits, &cfg, &only, &t);
 		goto out;
 	}
 	fprintf(stderr,
 		"%s: %zu commit%s x %zu case%s: %zu runs ok, %zu failed, %zu build%s failed, %zu cached build%s, %zu "
-		"case%s already complete\n",
+		"case%s already complete",
 		t.interrupted ? "interrupted" : "done", t.commits, t.commits == 1 ? "" : "s", t.cases,
 		t.cases == 1 ? "" : "s", t.runs_ok, t.runs_failed, t.builds_failed, t.builds_failed == 1 ? "" : "s",
 		t.builds_cached, t.builds_cached == 1 ? "" : "s", t.cases_skipped, t.cases_skipped == 1 ? "" : "s");
+	if (t.cases_failed_before)
+		fprintf(stderr, ", %zu failed earlier (not retried; --force retries them)", t.cases_failed_before);
+	fputc('\n', stderr);
 	if (!t.interrupted && !quiet)
 		fprintf(stderr, "results: benchline show%s%s\n", db_opt ? " --db " : "", db_opt ? db_opt : "");
 	if (t.interrupted)

@@ -28,6 +28,11 @@ static const char usage[] =
 	"and peak_memory (bytes); benchmarks add their own through BENCHLINE_METRICS.\n";
 
 struct row {
+	size_t order;   /* position of the commit in history */
+	char *display;  /* label with its series, when a case has several */
+	char *params;
+	char *suite;
+	int64_t machine_id;
 	char *sha;
 	char *subject;
 	char *label;
@@ -52,6 +57,9 @@ static int collect(void *ctx, const struct bl_point *p)
 	struct row *r = &rows->v[rows->n++];
 	memset(r, 0, sizeof(*r));
 	r->sha = bl_xstrdup(p->commit_sha);
+	r->params = bl_xstrdup(p->params_json ? p->params_json : "{}");
+	r->suite = bl_xstrdup(p->suite_hash ? p->suite_hash : "");
+	r->machine_id = p->machine_id;
 	r->subject = bl_xstrdup(p->subject ? p->subject : "");
 	r->label = cli_case_label(p->name, p->params_json);
 	r->machine = bl_xstrdup(p->machine ? p->machine : "");
@@ -70,6 +78,9 @@ static void rows_release(struct rows *rows)
 	for (size_t i = 0; i < rows->n; i++) {
 		struct row *r = &rows->v[i];
 		free(r->sha);
+		free(r->params);
+		free(r->display);
+		free(r->suite);
 		free(r->subject);
 		free(r->label);
 		free(r->machine);
@@ -102,8 +113,8 @@ static void csv_field(const char *s)
 
 static void print_csv(const struct rows *rows)
 {
-	printf("commit,subject,benchmark,machine,status,metric,unit,better,n,median,min,max,mean,stddev,mad,cv,"
-	       "runs_failed\n");
+	printf("commit,subject,benchmark,params,machine,suite_hash,status,metric,unit,better,n,median,min,max,mean,"
+	       "stddev,mad,cv,runs_failed\n");
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct row *r = &rows->v[i];
 		csv_field(r->sha);
@@ -112,7 +123,11 @@ static void print_csv(const struct rows *rows)
 		putchar(',');
 		csv_field(r->label);
 		putchar(',');
+		csv_field(r->params);
+		putchar(',');
 		csv_field(r->machine);
+		putchar(',');
+		csv_field(r->suite);
 		putchar(',');
 		csv_field(r->status);
 		putchar(',');
@@ -139,6 +154,10 @@ static void print_json(const struct rows *rows)
 		json_object_set_new(o, "subject", json_string(r->subject));
 		json_object_set_new(o, "benchmark", json_string(r->label));
 		json_object_set_new(o, "machine", json_string(r->machine));
+		json_object_set_new(o, "machine_id", json_integer((json_int_t)r->machine_id));
+		json_t *params = json_loads(r->params, 0, NULL);
+		json_object_set_new(o, "params", params ? params : json_object());
+		json_object_set_new(o, "suite_hash", json_string(r->suite));
 		json_object_set_new(o, "status", json_string(r->status));
 		json_object_set_new(o, "metric", r->metric ? json_string(r->metric) : json_null());
 		json_object_set_new(o, "unit", r->unit ? json_string(r->unit) : json_null());
@@ -162,12 +181,91 @@ static void print_json(const struct rows *rows)
 	json_decref(arr);
 }
 
+/* When one case has several series (its suite changed, or several machines
+ * share the database), the label says which one each row belongs to. */
+static void decorate_labels(struct rows *rows)
+{
+	for (size_t i = 0; i < rows->n; i++) {
+		struct row *r = &rows->v[i];
+		bool other_suite = false, other_machine = false;
+		for (size_t j = 0; j < rows->n; j++) {
+			const struct row *q = &rows->v[j];
+			if (strcmp(q->label, r->label))
+				continue;
+			other_suite |= strcmp(q->suite, r->suite) != 0;
+			other_machine |= q->machine_id != r->machine_id;
+		}
+		if (!other_suite && !other_machine)
+			continue;
+		struct bl_buf b;
+		bl_buf_init(&b);
+		bl_buf_puts(&b, r->label);
+		if (other_machine)
+			bl_buf_printf(&b, " on %s", r->machine);
+		if (other_suite)
+			bl_buf_printf(&b, " suite %.7s", r->suite);
+		r->display = bl_buf_detach(&b);
+	}
+}
+
+static int cmp_order(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Orders rows by history (parents before children) instead of commit time,
+ * which ties for rebased or scripted commits. Without the repository the
+ * store's order (commit time) stays. */
+static void order_by_history(const char *repo, struct rows *rows)
+{
+	struct bl_strvec shas;
+	bl_strvec_init(&shas);
+	for (size_t i = 0; i < rows->n; i++)
+		if (i == 0 || strcmp(rows->v[i].sha, rows->v[i - 1].sha))
+			bl_strvec_push(&shas, rows->v[i].sha);
+	struct bl_rev_selection sel = {.args = (const char *const *)shas.v, .n_args = shas.n, .every = 1};
+	struct bl_sha_list order = {0};
+	struct bl_error err = {{0}};
+	if (shas.n && bl_revs_select(repo, &sel, &order, &err) == 0 && order.n == shas.n) {
+		for (size_t i = 0; i < rows->n; i++) {
+			rows->v[i].order = i; /* stable among rows of one commit */
+			for (size_t k = 0; k < order.n; k++)
+				if (!strcmp(order.shas[k], rows->v[i].sha)) {
+					rows->v[i].order += k * rows->n;
+					break;
+				}
+		}
+		qsort(rows->v, rows->n, sizeof(rows->v[0]), cmp_order);
+	}
+	bl_sha_list_release(&order);
+	bl_strvec_release(&shas);
+}
+
+/* Shortens a label to max bytes by cutting the middle of the name, so that
+ * the [params] part, which tells cases apart, stays whole when it can. */
+static void shorten_label(char *label, size_t max)
+{
+	size_t len = strlen(label);
+	if (len <= max)
+		return;
+	char *bracket = strchr(label, '[');
+	size_t tail = bracket ? len - (size_t)(bracket - label) : 0;
+	if (!bracket || tail + 6 > max) {
+		cli_truncate(label, max);
+		return;
+	}
+	size_t head = max - tail - 3;
+	memmove(label + head + 3, bracket, tail + 1);
+	memcpy(label + head, "...", 3);
+}
+
 static void print_table(const struct rows *rows, bool all_metrics)
 {
 	bool color = cli_color(stdout);
 	size_t w_label = 9, w_metric = 6;
 	for (size_t i = 0; i < rows->n; i++) {
-		size_t l = strlen(rows->v[i].label);
+		size_t l = strlen(rows->v[i].display ? rows->v[i].display : rows->v[i].label);
 		if (l > w_label)
 			w_label = l > 40 ? 40 : l;
 		if (rows->v[i].metric && strlen(rows->v[i].metric) > w_metric)
@@ -182,23 +280,22 @@ static void print_table(const struct rows *rows, bool all_metrics)
 		const struct row *r = &rows->v[i];
 		char subj[128], label[128], med[32] = "-", mn[32] = "-", mad[32] = "-", cv[16] = "-";
 		cli_sanitize(r->subject, subj, sizeof(subj));
-		if (strlen(subj) > 32)
-			strcpy(subj + 29, "...");
-		cli_sanitize(r->label, label, sizeof(label));
-		if (strlen(label) > w_label)
-			strcpy(label + w_label - 3, "...");
+		cli_truncate(subj, 32);
+		cli_sanitize(r->display ? r->display : r->label, label, sizeof(label));
+		shorten_label(label, w_label);
 		if (r->sum.n) {
 			cli_format_value(r->sum.median, r->unit, med, sizeof(med));
 			cli_format_value(r->sum.min, r->unit, mn, sizeof(mn));
 			cli_format_value(r->sum.mad, r->unit, mad, sizeof(mad));
-			snprintf(cv, sizeof(cv), "%.1f%%", r->sum.cv * 100);
+			if (r->sum.n > 1)
+				snprintf(cv, sizeof(cv), "%.1f%%", r->sum.cv * 100);
 		}
 		/* Change of the median against the previous commit of the same series. */
 		char change[16] = "";
 		bool worse = false;
 		for (size_t j = i; r->sum.n && j-- > 0;) {
 			const struct row *q = &rows->v[j];
-			if (!q->sum.n || strcmp(q->label, r->label) || strcmp(q->machine, r->machine) ||
+			if (!q->sum.n || strcmp(q->label, r->label) || q->machine_id != r->machine_id || strcmp(q->suite, r->suite) ||
 			    (q->metric && r->metric && strcmp(q->metric, r->metric)) || !strcmp(q->sha, r->sha))
 				continue;
 			if (q->sum.median != 0) {
@@ -311,6 +408,15 @@ static int cmd_show_main(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
+	if (ctx.repo)
+		order_by_history(ctx.repo, &rows);
+	decorate_labels(&rows);
+	bool metric_seen = all_metrics;
+	for (size_t i = 0; i < rows.n && !metric_seen; i++)
+		metric_seen = rows.v[i].metric != NULL;
+	if (rows.n && !metric_seen)
+		cli_warn("no run has a metric named '%s'; 'benchline show --metric all' lists the metrics recorded",
+			 metric);
 	if (!strcmp(format, "json"))
 		print_json(&rows);
 	else if (!strcmp(format, "csv"))

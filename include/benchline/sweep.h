@@ -28,8 +28,10 @@ struct bl_sweep_progress {
 	const char *subject;
 	const char *case_label; /* NULL outside a run */
 	bool warmup;
-	int index;              /* repetition (or warm-up) index, 0-based */
-	int repetitions;
+	int index;              /* stored repetition (or warm-up) index, 0-based */
+	int ordinal;            /* 1-based position among this sweep's warm-ups
+				   (or repetitions) of the case */
+	int count;              /* warm-ups (or repetitions) of the case in this sweep */
 	size_t runs_done;       /* runs finished in this sweep */
 	size_t runs_total;      /* runs planned in this sweep */
 	double elapsed_s;
@@ -73,6 +75,7 @@ struct bl_sweep_totals {
 	size_t commits;
 	size_t cases;            /* benchmark cases per commit */
 	size_t cases_skipped;    /* (commit, case) already complete */
+	size_t cases_failed_before; /* (commit, case) that failed in an earlier sweep (not retried) */
 	size_t runs_planned;     /* warm-ups + repetitions still to run */
 	size_t runs_ok;
 	size_t runs_failed;      /* stored with a status other than ok */
