@@ -26,6 +26,12 @@ pid=$!
 for _ in $(seq 100); do [ -s "$T/pid" ] && break; sleep 0.1; done
 [ -s "$T/pid" ] || fail "the benchmark started"
 child=$(cat "$T/pid")
+
+# A second sweep on the same cache would share the worktree: refused.
+run_bl -C "$R" run HEAD
+expect_eq "$status" 3 "a concurrent sweep is refused"
+expect_contains "$err" "another benchline (pid $pid)" "message names the running sweep"
+
 kill -INT "$pid"
 set +e
 wait "$pid"
@@ -47,3 +53,18 @@ run_bl -C "$R" run HEAD
 expect_eq "$status" 0 "resume succeeds"
 expect_eq "$(sql "$DB" "select count(*) from runs where kind='measured'")" 2 "both repetitions stored once"
 expect_eq "$(sql "$DB" "pragma integrity_check")" ok "integrity"
+
+# A closed terminal (SIGHUP) stops the sweep the same way.
+sed -i 's/true/sleep 600 \& wait/' "$R/benchline.yaml"
+rm -f "$T/pid"
+"$BENCHLINE" -C "$R" run --force HEAD >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ -s "$T/pid" ] && break; sleep 0.1; done
+kill -HUP "$pid"
+set +e
+wait "$pid"
+status=$?
+set -e
+expect_eq "$status" 130 "SIGHUP stops with status 130"
+[ -z "$(pgrep -f 'sleep 600' || true)" ] || fail "benchmark left running after SIGHUP"
+pass "nothing left running after SIGHUP"

@@ -70,3 +70,10 @@ expect_eq "$status" 0 "pinned run"
 expect_eq "$(sort -u "$T/cpus.log" | tr -d '\t ')" "Cpus_allowed_list:0" "benchmark pinned to CPU 0"
 expect_eq "$(sql "$DB" "select count(*) from runs where cpu_list='0'")" 2 "pinning recorded"
 expect_eq "$(sql "$DB" "select count(distinct env_hash) from runs where env_hash is not null")" 2 "environment hash recorded (changes with pinning)"
+
+# Raising repetitions tops up complete cases instead of starting over.
+sed -i 's/repetitions: 2/repetitions: 3/' "$R/benchline.yaml"
+run_bl -C "$R" run --dry-run HEAD~4
+expect_contains "$out" "runs to do: 1" "one more repetition to do"
+run_bl -C "$R" run HEAD~4
+expect_eq "$(sql "$DB" "select group_concat(idx) from (select idx from runs r join benchmarks b using(benchmark_id) where b.commit_id='$(c 4)' and kind='measured' order by idx)")" "0,1,2" "repetition 2 added"
