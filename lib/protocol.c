@@ -224,8 +224,8 @@ static void parse_metric(json_t *obj, size_t line, struct bl_protocol_result *ou
 	if (better && !json_is_null(better)) {
 		if (!json_is_string(better) || bl_better_parse(json_string_value(better), &dir) != 0) {
 			if (json_is_string(better))
-				diag(out, line, "metric \"%s\": \"better\" must be \"lower\" or \"higher\", not \"%s\"", n,
-				     json_string_value(better));
+				diag(out, line, "metric \"%s\": \"better\" must be \"lower\" or \"higher\", not \"%s\"",
+				     n, json_string_value(better));
 			else
 				diag(out, line, "metric \"%s\": \"better\" must be \"lower\" or \"higher\", not %s", n,
 				     json_type_name(better));

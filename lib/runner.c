@@ -20,11 +20,12 @@
  *
  * Joining the cgroup. With glibc >= 2.39 the child is cloned straight into it
  * (CLONE_INTO_CGROUP through posix_spawnattr_setcgroup_np). Otherwise its pid
- * is written to cgroup.procs right after the spawn: the trade-off is a window
- * of microseconds in which the freshly exec'd child runs outside the cgroup,
- * so memory it touches then is not in memory.peak and a child forked in that
- * window is not in the cgroup (it is still in the process group). We accept
- * that rather than reimplement a vfork-style spawn on clone3 ourselves. CPU
+ * is written to cgroup.procs first thing after the spawn: the trade-off is a
+ * window (microseconds, more if we get preempted) in which the freshly exec'd
+ * child runs outside the cgroup, so memory it touches then is not in
+ * memory.peak and a child forked in that window is not in the cgroup (it is
+ * still in the process group, unless it calls setsid at once). We accept that
+ * rather than reimplement a vfork-style spawn on clone3 ourselves. CPU
  * time therefore always comes from wait4(): as a child subreaper we reap
  * every descendant that outlives its parent, so rusage covers the same tree as
  * cpu.stat and the exec window as well. A cgroup is only created when it adds
@@ -43,17 +44,19 @@
  * How it ends. The wait watches a pidfd (or, where pidfd_open is missing, a
  * thread blocked in waitid) together with the pipes, so output is drained
  * while the child runs and exit is seen at once. On timeout or interrupt the
- * group gets SIGTERM, and SIGKILL (group and cgroup) after grace_s. Once the
- * main process has exited, in this order:
- *   1. note the wall time (exit seen; the child is still an unreaped zombie,
- *      so its pid and pgid cannot be reused yet);
- *   2. SIGKILL the process group, list the cgroup and, if anything is left
- *      in it, write cgroup.kill;
- *   3. wait4() the main process (status and rusage), then call on_exit;
- *   4. reap the leftovers: members of the process group and the pids listed
- *      in the cgroup, which were reparented to us as the subreaper (their
- *      rusage is added, bounded wait);
- *   5. drain the pipes to end of file (bounded, in case an escaped process we
+ * group and anything in the cgroup that left it get SIGTERM, and SIGKILL
+ * (group and cgroup.kill) after grace_s. Once the main process has exited,
+ * in this order:
+ *   1. note the wall time (exit seen, not yet reaped);
+ *   2. wait4() the main process (status and rusage), then call on_exit;
+ *   3. if it was stopped for time and SIGKILL has not gone out yet, let what
+ *      it left (which got SIGTERM too) use the rest of the grace period;
+ *   4. SIGKILL the process group, but only while some of our children are
+ *      still in it (they hold its id, so it cannot have been reused), and
+ *      write cgroup.kill if anything is still listed in the cgroup;
+ *   5. reap the leftovers, which were reparented to us as the subreaper, and
+ *      add their rusage (bounded wait), zombies from other sessions included;
+ *   6. drain the pipes to end of file (bounded, in case an escaped process we
  *      could not kill still holds them) and write the log tails.
  *
  * Logs keep the first log_cap - 16 KiB bytes as they come, the last 16 KiB in
@@ -741,8 +744,16 @@ static void signal_run(pid_t pid, int sig, struct run_cgroup *cg, bool have_cg)
 	/* The main process may have left its group (setsid); then signal it too. */
 	if (kill(-pid, sig) != 0 || getpgid(pid) != pid)
 		kill(pid, sig);
-	if (have_cg && sig == SIGKILL)
+	if (have_cg && sig == SIGKILL) {
 		cgroup_kill_all(cg);
+	} else if (have_cg) {
+		/* Those in the cgroup that left the group get the warning too. */
+		pid_t pids[512];
+		size_t n = cgroup_pids(cg, pids, 512);
+		for (size_t i = 0; i < n; i++)
+			if (pids[i] != pid && getpgid(pids[i]) != pid)
+				kill(pids[i], sig);
+	}
 }
 
 /* Seconds to nanoseconds, saturating: a timeout of 1e300 s means "never". */
@@ -775,10 +786,13 @@ static void add_rusage(struct tree_usage *u, const struct rusage *ru)
 		u->leftover_maxrss_kb = ru->ru_maxrss;
 }
 
-/* Reaps what the run left behind (already sent SIGKILL), with a bound. */
-static void reap_leftovers(pid_t pgid, pid_t *pids, size_t n, struct tree_usage *u)
+/*
+ * Reaps what the run left behind: members of the process group and the pids
+ * listed (from the cgroup), which are ours as the subreaper. Returns when all
+ * are gone or at the deadline, whichever comes first.
+ */
+static void reap_leftovers(pid_t pgid, pid_t *pids, size_t n, int64_t deadline, struct tree_usage *u)
 {
-	int64_t deadline = bl_now_mono_ns() + LEFTOVER_REAP_NS;
 	int64_t nap = 100 * 1000;
 	bool group_done = false;
 	for (;;) {
@@ -816,6 +830,76 @@ static void reap_leftovers(pid_t pgid, pid_t *pids, size_t n, struct tree_usage 
 		if (nap < 20 * 1000000LL)
 			nap *= 2;
 	}
+}
+
+/* Reads state and session of a process from /proc/PID/stat. */
+static bool proc_state(pid_t pid, char *state, pid_t *sid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* pid (comm) state ppid pgrp session ...; comm may hold anything but ')' ends it last. */
+	char *p = strrchr(buf, ')');
+	long ppid, pgrp, session;
+	if (!p || sscanf(p + 1, " %c %ld %ld %ld", state, &ppid, &pgrp, &session) != 4)
+		return false;
+	*sid = (pid_t)session;
+	return true;
+}
+
+/*
+ * Reaps zombie children from other sessions. A process that called setsid()
+ * and exited while its parent was alive is reparented to us as a zombie when
+ * the parent dies: it is in neither the process group nor cgroup.procs, and
+ * nobody else will ever wait for it. Our own helper commands (proc.c) stay in
+ * our session, so they are never touched; nor is anything still running.
+ */
+static void reap_orphan_zombies(struct tree_usage *u)
+{
+	siginfo_t si = {0};
+	/* One syscall in the usual case: no zombie child at all. */
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0)
+		return;
+	pid_t own_sid = getsid(0);
+	DIR *tasks = opendir("/proc/self/task");
+	if (!tasks)
+		return;
+	struct dirent *t;
+	while ((t = readdir(tasks))) {
+		long tid = strtol(t->d_name, NULL, 10);
+		if (tid <= 0)
+			continue;
+		char path[64], buf[4096];
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/children", tid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (char *p = buf, *end; *p; p = end) {
+			long v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			char state;
+			pid_t sid;
+			struct rusage ru;
+			int st;
+			if (v > 0 && proc_state((pid_t)v, &state, &sid) && state == 'Z' && sid != own_sid &&
+			    wait4((pid_t)v, &st, WNOHANG, &ru) == (pid_t)v)
+				add_rusage(u, &ru);
+		}
+	}
+	closedir(tasks);
 }
 
 /* ---- the run ------------------------------------------------------------ */
@@ -945,6 +1029,19 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 			into_cgroup = false;
 		}
 	}
+	if (src == 0 && have_cg && !into_cgroup) {
+		/* First thing after the spawn: every microsecond here is one in
+		 * which the child could fork something outside the cgroup. */
+		char num[24];
+		int len = snprintf(num, sizeof(num), "%ld", (long)pid);
+		if (pwrite(cg.procs_fd, num, (size_t)len, 0) != len && errno != ESRCH) {
+			/* Not allowed to move it after all: stop trying for good. */
+			atomic_store(&g.cg_mode, CG_NONE);
+			release_cgroup(&cg, shared_locked);
+			have_cg = false;
+			rusage_peak = true;
+		}
+	}
 	if (g.status_fd >= 0 && src == 0)
 		parent_hiwater = own_hiwater_bytes();
 	pthread_mutex_unlock(&g.spawn_lock);
@@ -963,17 +1060,6 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 			release_cgroup(&cg, shared_locked);
 		goto closed;
 	}
-	if (have_cg && !into_cgroup) {
-		char num[24];
-		int len = snprintf(num, sizeof(num), "%ld", (long)pid);
-		if (pwrite(cg.procs_fd, num, (size_t)len, 0) != len && errno != ESRCH) {
-			/* Not allowed to move it after all: stop trying for good. */
-			atomic_store(&g.cg_mode, CG_NONE);
-			release_cgroup(&cg, shared_locked);
-			have_cg = false;
-			rusage_peak = true;
-		}
-	}
 	if (spec->on_start)
 		spec->on_start(spec->ctx, pid);
 
@@ -981,7 +1067,8 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 	struct waiter waiter = {.notify = {-1, -1}};
 	int efd = -1;
 	bool fast = out.pipe_fd < 0 && errs.pipe_fd < 0 && spec->timeout_s <= 0 && !spec->interrupt;
-	int64_t t_exit = 0;
+	int64_t t_exit = 0, kill_at = 0;
+	bool term_sent = false, kill_sent = false;
 	enum bl_run_status killed_for = BL_RUN_OK;
 	if (fast) {
 		/* Nothing to drain and nothing to watch: block, observing the exit
@@ -994,8 +1081,6 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 		buf = bl_xmalloc(READ_CHUNK);
 		efd = exit_fd(pid, &waiter);
 		int64_t deadline = spec->timeout_s > 0 ? t0 + seconds_to_ns(spec->timeout_s) : 0;
-		int64_t kill_at = 0;
-		bool term_sent = false, kill_sent = false;
 		while (!t_exit) {
 			int64_t now = bl_now_mono_ns();
 			if (!term_sent && ((deadline && now >= deadline) || interrupted(spec))) {
@@ -1025,7 +1110,8 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 			if (efd < 0) {
 				/* Could not watch the exit at all: fall back to short naps. */
 				siginfo_t si = {0};
-				if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT | WNOHANG) == 0 && si.si_pid == pid) {
+				if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT | WNOHANG) == 0 &&
+				    si.si_pid == pid) {
 					t_exit = bl_now_mono_ns();
 					break;
 				}
@@ -1035,8 +1121,13 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 			}
 			struct timespec ts = ns_to_timespec(wait_ns < 0 ? 0 : wait_ns);
 			int pr = ppoll(pfd, np, wait_ns < 0 ? NULL : &ts, NULL);
-			if (pr < 0 && errno != EINTR)
-				break; /* cannot happen with valid descriptors; reap below */
+			if (pr < 0 && errno != EINTR) {
+				/* Cannot happen with valid descriptors; if it does, end the
+				 * run rather than wait blind. */
+				rc = bl_fail_errno(err, errno, "cannot wait for '%s'", spec->argv[0]);
+				signal_run(pid, SIGKILL, &cg, have_cg);
+				break;
+			}
 			if (pr > 0 && efd >= 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
 				t_exit = bl_now_mono_ns();
 			if (out.pipe_fd >= 0 && pr > 0)
@@ -1048,15 +1139,7 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 			t_exit = bl_now_mono_ns();
 	}
 
-	/* The main process is a zombie now: kill what it left, then reap. */
-	pid_t left[512];
-	size_t n_left = 0;
-	kill(-pid, SIGKILL);
-	if (have_cg) {
-		n_left = cgroup_pids(&cg, left, 512);
-		if (n_left)
-			cgroup_kill_all(&cg);
-	}
+	/* The main process has exited: collect it, then what it left. */
 	int status = 0;
 	struct rusage ru;
 	memset(&ru, 0, sizeof(ru));
@@ -1072,8 +1155,27 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 		exit_fd_close(efd, &waiter);
 	if (spec->on_exit)
 		spec->on_exit(spec->ctx);
+
 	struct tree_usage usage = {0};
-	reap_leftovers(pid, left, n_left, &usage);
+	pid_t left[512];
+	size_t n_left = have_cg ? cgroup_pids(&cg, left, 512) : 0;
+	if (term_sent && !kill_sent) {
+		/* Stopped for time: the rest of the tree got SIGTERM too and keeps
+		 * what is left of the grace period to finish on it. */
+		reap_leftovers(pid, left, n_left, kill_at, &usage);
+	}
+	/* Signal the group only while some of our children are still in it:
+	 * they hold its id, so it cannot have been reused by now. */
+	siginfo_t si;
+	if (waitid(P_PGID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0)
+		kill(-pid, SIGKILL);
+	if (have_cg) {
+		n_left = cgroup_pids(&cg, left, 512);
+		if (n_left)
+			cgroup_kill_all(&cg);
+	}
+	reap_leftovers(pid, left, n_left, bl_now_mono_ns() + LEFTOVER_REAP_NS, &usage);
+	reap_orphan_zombies(&usage);
 
 	/* Whatever is still in the pipes, up to end of file. */
 	int64_t drain_until = bl_now_mono_ns() + FINAL_DRAIN_NS;

@@ -1,14 +1,21 @@
 /*
  * runner.h - runs one benchmark process and measures it.
  *
- * The child is spawned without a shell (argv[0] looked up in PATH) in its own
- * process group, with the given environment and working directory. Wall time
- * comes from the monotonic clock; user/system CPU and peak memory cover the
- * whole process tree: from a cgroup v2 (memory.peak, cpu.stat) when one can
- * be created, otherwise from wait4() rusage of the child and its waited-for
- * descendants (peak_source says which). On timeout the whole group gets
- * SIGTERM, then SIGKILL after grace_s. When the main process exits, anything
- * it left running in its group (or cgroup) is killed.
+ * The child is spawned without a shell (argv[0] looked up in benchline's own
+ * PATH, as execvp does) in its own process group, with the given environment
+ * and working directory, stdin from /dev/null, a default signal state and no
+ * other inherited descriptors. Wall time comes from the monotonic clock.
+ * User/system CPU covers the whole process tree: wait4() rusage of the child,
+ * its waited-for descendants, and every leftover benchline reaps as the child
+ * subreaper. Peak memory is the cgroup v2 memory.peak of the run when the
+ * machine delegates a memory controller to us, otherwise ru_maxrss
+ * (peak_source says which). On timeout the whole group gets SIGTERM, then
+ * SIGKILL after grace_s. When the main process exits, anything it left
+ * running in its group (or its cgroup, where one can be made) is killed and
+ * reaped. The process becomes a child subreaper on the first run, and after
+ * each run reaps zombie children from sessions other than its own (orphans
+ * of daemonized processes): a helper that another module waits for must not
+ * be started in a new session.
  *
  * stdout and stderr are written to log files capped at log_cap bytes each:
  * the first part is kept, then a marker line with the number of bytes

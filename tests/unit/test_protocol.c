@@ -159,20 +159,21 @@ static void test_bad_names(void **state)
 	expect_rejected(line, "is longer than 200 characters");
 	free(line);
 
-	/* 200 characters is fine, and so are non-ASCII ones (counted as characters). */
+	/* 200 characters is fine, and so are non-ASCII ones: 150 times "\xc2\xb5"
+	 * (micro sign) is 300 bytes but 150 characters. */
 	struct bl_protocol_result r;
 	long_name[200] = '\0';
-	line = bl_xasprintf("{\"name\":\"%s\",\"value\":1}\n{\"name\":\"%s\",\"value\":2}", long_name,
-			    "latency_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_"
-			    "\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_"
-			    "\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_"
-			    "\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_"
-			    "\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_"
-			    "\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s_\xc2\xb5s");
+	struct bl_buf micro;
+	bl_buf_init(&micro);
+	for (int i = 0; i < 150; i++)
+		bl_buf_puts(&micro, "\xc2\xb5");
+	line = bl_xasprintf("{\"name\":\"%s\",\"value\":1}\n{\"name\":\"%s\",\"value\":2}", long_name, micro.data);
 	parse(line, &r);
 	assert_int_equal(r.n_diags, 0);
 	assert_int_equal(r.metrics.n, 2);
 	assert_int_equal(strlen(r.metrics.items[0].name), 200);
+	assert_string_equal(r.metrics.items[1].name, micro.data);
+	bl_buf_release(&micro);
 	bl_protocol_result_release(&r);
 	free(line);
 }
@@ -212,8 +213,8 @@ static void test_measurements_skip_non_numeric(void **state)
 {
 	struct bl_protocol_result r;
 	parse("{\"name\":\"a\",\"value\":1}\n"
-	      "{\"measurements\": {\"ok\": 1, \"label\": \"fast\", \"nested\": {\"x\": 1}, \"flag\": true, \"n\": null, "
-	      "\"also_ok\": 2}}\n",
+	      "{\"measurements\": {\"ok\": 1, \"label\": \"fast\", \"nested\": {\"x\": 1},"
+	      " \"flag\": true, \"n\": null, \"also_ok\": 2}}\n",
 	      &r);
 	assert_int_equal(r.metrics.n, 3);
 	assert_string_equal(r.metrics.items[1].name, "ok");
@@ -229,8 +230,9 @@ static void test_measurements_skip_non_numeric(void **state)
 	}
 	/* The object is kept whole, as the benchmark wrote it. */
 	assert_int_equal(r.measurements.n, 1);
-	assert_string_equal(r.measurements.v[0], "{\"ok\":1,\"label\":\"fast\",\"nested\":{\"x\":1},\"flag\":true,\"n\":null,"
-						  "\"also_ok\":2}");
+	assert_string_equal(r.measurements.v[0],
+			    "{\"ok\":1,\"label\":\"fast\",\"nested\":{\"x\":1},"
+			    "\"flag\":true,\"n\":null,\"also_ok\":2}");
 	bl_protocol_result_release(&r);
 }
 
