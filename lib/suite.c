@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -77,14 +78,72 @@ out:
 	return rc;
 }
 
-int bl_suite_files_digest_current(const char *repo, const struct bl_strvec *paths, char out[65],
-				  struct bl_error *err)
+int bl_suite_list_files(const char *repo, const struct bl_strvec *paths, struct bl_strvec *files, struct bl_error *err)
+{
+	bl_strvec_init(files);
+	if (!paths->n)
+		return 0;
+	struct bl_strvec argv;
+	bl_strvec_init(&argv);
+	const char *fixed[] = {"git", "-C", repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		bl_strvec_push(&argv, fixed[i]);
+	for (size_t i = 0; i < paths->n; i++)
+		bl_strvec_push(&argv, paths->v[i]);
+	struct bl_buf o, e;
+	bl_buf_init(&o);
+	bl_buf_init(&e);
+	struct bl_proc_result res;
+	struct bl_proc_opts popts = {.out_fd = -1};
+	int rc = bl_proc_run(argv.v, &popts, &o, &e, &res, err);
+	bl_strvec_release(&argv);
+	if (rc == 0 && res.exit_code != 0) {
+		bl_buf_rtrim(&e);
+		rc = bl_fail(err, "cannot list the suite files in '%s': %s", repo, e.data);
+	}
+	/* Tracked files deleted from the tree are listed too; they are not part
+	 * of today's suite. */
+	for (const char *p = o.data; rc == 0 && p < o.data + o.len; p += strlen(p) + 1) {
+		char *full = bl_xasprintf("%s/%s", repo, p);
+		struct stat st;
+		if (lstat(full, &st) == 0)
+			bl_strvec_push(files, p);
+		free(full);
+	}
+	bl_buf_release(&o);
+	bl_buf_release(&e);
+	if (rc == 0) {
+		qsort(files->v, files->n, sizeof(char *), cmp_str);
+		size_t out = 0;
+		for (size_t i = 0; i < files->n; i++) {
+			if (out && !strcmp(files->v[out - 1], files->v[i])) {
+				free(files->v[i]);
+				continue;
+			}
+			files->v[out++] = files->v[i];
+		}
+		files->n = out;
+		files->v[out] = NULL;
+		for (size_t i = 0; i < paths->n && rc == 0; i++) {
+			char *full = bl_xasprintf("%s/%s", repo, paths->v[i]);
+			struct stat st;
+			if (lstat(full, &st) != 0)
+				rc = bl_fail(err, "suite path '%s' does not exist in '%s'", paths->v[i], repo);
+			free(full);
+		}
+	}
+	if (rc)
+		bl_strvec_release(files);
+	return rc;
+}
+
+int bl_suite_files_digest_current(const char *repo, const struct bl_strvec *files, char out[65], struct bl_error *err)
 {
 	struct bl_sha256 h;
 	bl_sha256_init(&h);
 	hash_str(&h, "current");
-	for (size_t i = 0; i < paths->n; i++)
-		if (hash_path(&h, repo, paths->v[i], err))
+	for (size_t i = 0; i < files->n; i++)
+		if (hash_path(&h, repo, files->v[i], err))
 			return -1;
 	bl_sha256_hex(&h, out);
 	return 0;

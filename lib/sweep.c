@@ -75,6 +75,7 @@ struct sweep {
 	int64_t t0;
 	size_t runs_done;
 	bool any_overlay;       /* some case takes its suite from the current tree */
+	struct bl_strvec suite_files; /* today's suite files, what the overlay copies */
 };
 
 static void notice(struct sweep *s, const char *fmt, ...) BL_PRINTF(2, 3);
@@ -431,14 +432,14 @@ static int prepare_commit(struct sweep *s, size_t k, struct bl_error *err)
 	} else if (!strcmp(cw->wt.built, "ok")) {
 		status = o->cfg->build.n_commands ? "cached" : "none";
 		/* The last benchmark may have restored the commit's own suite. */
-		if (s->any_overlay && bl_worktree_overlay(o->repo, &cw->wt, &o->cfg->suite, err)) {
+		if (s->any_overlay && bl_worktree_overlay(o->repo, &cw->wt, &s->suite_files, err)) {
 			free(log_path);
 			return -1;
 		}
 		cw->overlaid = s->any_overlay;
 	} else {
 		/* Not built here yet, or a build that failed: build (again). */
-		if (s->any_overlay && bl_worktree_overlay(o->repo, &cw->wt, &o->cfg->suite, err)) {
+		if (s->any_overlay && bl_worktree_overlay(o->repo, &cw->wt, &s->suite_files, err)) {
 			free(log_path);
 			return -1;
 		}
@@ -591,7 +592,7 @@ static int do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordinal,
 	 * one asks for: today's (overlay) or the commit's own. */
 	if (s->any_overlay) {
 		bool want = bc->bench->files == BL_FILES_CURRENT;
-		if (want && !cw->overlaid && bl_worktree_overlay(o->repo, &cw->wt, &o->cfg->suite, err))
+		if (want && !cw->overlaid && bl_worktree_overlay(o->repo, &cw->wt, &s->suite_files, err))
 			goto out;
 		if (!want && cw->overlaid && bl_worktree_restore(&cw->wt, &o->cfg->suite, err))
 			goto out;
@@ -853,7 +854,8 @@ static int sweep_body(struct sweep *s, struct bl_error *err)
 		return -1;
 	if (o->dry_run && bl_store_find_machine(o->store, s->machine.fingerprint, &s->machine_id, err))
 		return -1;
-	if (bl_suite_files_digest_current(o->repo, &o->cfg->suite, s->current_digest, err))
+	if (bl_suite_list_files(o->repo, &o->cfg->suite, &s->suite_files, err) ||
+	    bl_suite_files_digest_current(o->repo, &s->suite_files, s->current_digest, err))
 		return -1;
 	compute_build_key(s);
 
@@ -971,6 +973,7 @@ int bl_sweep(const struct bl_sweep_opts *o, struct bl_sweep_totals *totals, stru
 	free(s.commits);
 	bl_cases_free(s.cases, s.n_cases);
 	bl_machine_release(&s.machine);
+	bl_strvec_release(&s.suite_files);
 	free(s.repository);
 	free(s.metrics_path);
 	free(s.logs_dir);

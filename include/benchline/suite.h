@@ -15,11 +15,14 @@
 #include "benchline/common.h"
 #include "benchline/config.h"
 
-/* Digest (64 hex) of the suite paths' contents in the working tree at repo.
- * Directories are walked in name order; .git is skipped; a missing path is
- * hashed as missing (it is an error later, when it is copied). */
-int bl_suite_files_digest_current(const char *repo, const struct bl_strvec *paths, char out[65],
-				  struct bl_error *err);
+/* The files of the suite paths in the working tree at repo, as git sees
+ * them: tracked and untracked, but not ignored (build outputs, editor swap
+ * files and caches are not the suite). Sorted, relative to repo. A suite
+ * path that does not exist is an error naming it. */
+int bl_suite_list_files(const char *repo, const struct bl_strvec *paths, struct bl_strvec *files,
+			struct bl_error *err);
+/* Digest (64 hex) of those files' names, modes and contents. */
+int bl_suite_files_digest_current(const char *repo, const struct bl_strvec *files, char out[65], struct bl_error *err);
 /* Digest of the suite paths as recorded at commit sha (git ls-tree). */
 int bl_suite_files_digest_at(const char *repo, const char *sha, const struct bl_strvec *paths, char out[65],
 			     struct bl_error *err);

@@ -51,3 +51,9 @@ run_bl -C "$R" run HEAD
 expect_eq "$status" 0 "rerun after changing the suite"
 expect_eq "$(sql "$DB" "select count(distinct suite_hash) from benchmarks where name='current'")" 2 "a new suite hash"
 expect_eq "$(sql "$DB" "select count(*) from benchmarks where name='at-commit' and commit_id='$new'")" 1 "files: commit unchanged by the working tree"
+
+# Ignored files in a suite path (build outputs, caches) are not the suite.
+echo '*.o' >"$R/.gitignore"
+touch "$R/bench/scratch.o"
+run_bl -C "$R" run --dry-run HEAD
+expect_contains "$out" "runs to do: 0" "an ignored file does not change the suite hash"
