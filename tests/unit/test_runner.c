@@ -4,6 +4,7 @@
  * to burn an exact amount of CPU time.
  */
 #include "benchline/runner.h"
+#include "runner_internal.h" /* bl_rn_parse_pids */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -893,6 +894,22 @@ static void test_status_names(void **state)
 	assert_string_equal(bl_run_status_name(BL_RUN_INTERRUPTED), "interrupted");
 }
 
+/* cgroup.procs has a pid a line, /proc/.../children separates them by spaces: one parser reads both, for the
+ * cgroup kill and for the orphan reaper. */
+static void test_parse_pids(void **state)
+{
+	pid_t pids[4];
+	assert_int_equal(bl_rn_parse_pids("12\n345\n", pids, 4), 2);
+	assert_int_equal(pids[0], 12);
+	assert_int_equal(pids[1], 345);
+	assert_int_equal(bl_rn_parse_pids("7 8 9 10 11 ", pids, 4), 4); /* no more than cap */
+	assert_int_equal(pids[3], 10);
+	assert_int_equal(bl_rn_parse_pids("0 -3 5\n", pids, 4), 1); /* not a pid: skipped */
+	assert_int_equal(pids[0], 5);
+	assert_int_equal(bl_rn_parse_pids("", pids, 4), 0);
+	assert_int_equal(bl_rn_parse_pids("\n", pids, 4), 0);
+}
+
 static int setup(void **state)
 {
 	const char *base = getenv("BENCHLINE_TEST_TMP");
@@ -954,6 +971,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_peak_memory_masked_by_parent),
 		cmocka_unit_test(test_without_pidfd),
 		cmocka_unit_test(test_status_names),
+		cmocka_unit_test(test_parse_pids),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
