@@ -468,50 +468,76 @@ void bl_commit_info_release(struct bl_commit_info *ci)
 	memset(ci, 0, sizeof(*ci));
 }
 
-int bl_git_commit_info(const char *repo, const char *sha, struct bl_commit_info *ci, struct bl_error *err)
+int bl_git_commit_infos(const char *repo, const char (*shas)[BL_SHA_HEX + 1], size_t n, struct bl_commit_info *cis,
+			struct bl_error *err)
 {
-	memset(ci, 0, sizeof(*ci));
-	if (!bl_git_is_sha(sha))
-		return bl_fail(err, "cannot read commit '%.64s': not a full commit id", sha);
-	/* NUL separators: a subject may hold tabs, quotes or markup, and names
+	memset(cis, 0, n * sizeof(*cis));
+	struct bl_buf in;
+	bl_buf_init(&in);
+	for (size_t i = 0; i < n; i++) {
+		if (!bl_git_is_sha(shas[i])) {
+			bl_buf_release(&in);
+			return bl_fail(err, "cannot read commit '%.64s': not a full commit id", shas[i]);
+		}
+		bl_buf_printf(&in, "%s\n", shas[i]);
+	}
+	/* One git for all commits: ids travel on stdin, in order, unwalked.
+	 * NUL separators: a subject may hold tabs, quotes or markup, and names
 	 * anything UTF-8; --encoding makes git re-encode legacy commits, and
 	 * --no-show-signature keeps log.showSignature=true from adding lines. */
-	const char *args[] = {"show",
-			      "-s",
-			      "--no-show-signature",
-			      "--no-color",
-			      "--encoding=UTF-8",
-			      "--format=%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%s%x00",
-			      "--end-of-options",
-			      sha,
-			      NULL};
-	struct bl_git_cmd cmd = {.dir = repo};
+	static const char *const args[] = {"log",
+					   "--stdin",
+					   "--no-walk=unsorted",
+					   "-s",
+					   "--no-show-signature",
+					   "--no-color",
+					   "--encoding=UTF-8",
+					   "--format=%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%s%x00",
+					   NULL};
+	struct bl_git_cmd cmd = {.dir = repo, .in = in.data, .in_len = in.len};
 	struct bl_buf out;
 	bl_buf_init(&out);
-	if (bl_git_ok(&cmd, args, &out, err, "cannot read commit '%s'", sha) != 0) {
-		bl_buf_release(&out);
-		return -1;
-	}
-	const char *field[7];
+	int rc = n ? bl_git_ok(&cmd, args, &out, err, "cannot read commit '%s'%s", shas[0], n > 1 ? " and others" : "") : 0;
 	const char *p = out.data, *end = out.data + out.len;
-	int nf = 0;
-	while (nf < 7 && p < end) {
-		field[nf++] = p;
-		p += strlen(p) + 1;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *field[7];
+		int nf = 0;
+		while (p < end && *p == '\n')
+			p++;
+		while (nf < 7 && p < end) {
+			field[nf++] = p;
+			p += strlen(p) + 1;
+		}
+		int64_t at, ct;
+		if (nf < 7 || p > end || strcmp(field[0], shas[i]) != 0 || bl_parse_int64(field[4], &at) != 0 ||
+		    bl_parse_int64(field[5], &ct) != 0) {
+			rc = bl_fail(err, "cannot read commit '%s': unexpected output from git log", shas[i]);
+			break;
+		}
+		struct bl_commit_info *ci = &cis[i];
+		memcpy(ci->sha, shas[i], BL_SHA_HEX + 1);
+		ci->parents = bl_xstrdup(field[1]);
+		ci->author_name = bl_xstrdup(field[2]);
+		ci->author_email = bl_xstrdup(field[3]);
+		ci->author_time = at;
+		ci->commit_time = ct;
+		ci->subject = bl_xstrdup(field[6]);
 	}
-	int64_t at, ct;
-	if (nf < 7 || p > end || strcmp(field[0], sha) != 0 || bl_parse_int64(field[4], &at) != 0 ||
-	    bl_parse_int64(field[5], &ct) != 0) {
-		bl_buf_release(&out);
-		return bl_fail(err, "cannot read commit '%s': unexpected output from git show", sha);
-	}
-	memcpy(ci->sha, sha, BL_SHA_HEX + 1);
-	ci->parents = bl_xstrdup(field[1]);
-	ci->author_name = bl_xstrdup(field[2]);
-	ci->author_email = bl_xstrdup(field[3]);
-	ci->author_time = at;
-	ci->commit_time = ct;
-	ci->subject = bl_xstrdup(field[6]);
 	bl_buf_release(&out);
-	return 0;
+	bl_buf_release(&in);
+	if (rc)
+		for (size_t i = 0; i < n; i++)
+			bl_commit_info_release(&cis[i]);
+	return rc;
+}
+
+int bl_git_commit_info(const char *repo, const char *sha, struct bl_commit_info *ci, struct bl_error *err)
+{
+	char one[1][BL_SHA_HEX + 1];
+	if (!bl_git_is_sha(sha)) {
+		memset(ci, 0, sizeof(*ci));
+		return bl_fail(err, "cannot read commit '%.64s': not a full commit id", sha);
+	}
+	memcpy(one[0], sha, BL_SHA_HEX + 1);
+	return bl_git_commit_infos(repo, (const char(*)[BL_SHA_HEX + 1])one, 1, ci, err);
 }

@@ -861,10 +861,16 @@ static int sweep_body(struct sweep *s, struct bl_error *err)
 
 	s->n_commits = o->commits->n;
 	s->commits = bl_xcalloc(s->n_commits ? s->n_commits : 1, sizeof(*s->commits));
+	struct bl_commit_info *infos = bl_xcalloc(s->n_commits ? s->n_commits : 1, sizeof(*infos));
+	if (bl_git_commit_infos(o->repo, (const char(*)[BL_SHA_HEX + 1])o->commits->shas, s->n_commits, infos, err)) {
+		free(infos);
+		return -1;
+	}
+	for (size_t k = 0; k < s->n_commits; k++)
+		s->commits[k].ci = infos[k]; /* ownership moves */
+	free(infos);
 	for (size_t k = 0; k < s->n_commits; k++) {
 		struct commit_work *cw = &s->commits[k];
-		if (bl_git_commit_info(o->repo, o->commits->shas[k], &cw->ci, err))
-			return -1;
 		if (!o->dry_run && bl_store_put_commit(o->store, s->repository, &cw->ci, err))
 			return -1;
 		if (plan_commit(s, cw, err))

@@ -298,16 +298,19 @@ static void print_plan(const struct cli_context *ctx, const struct bl_sha_list *
 {
 	printf("plan: %zu commit%s x %zu case%s (benchmark x params)\n", commits->n, commits->n == 1 ? "" : "s",
 	       t->cases, t->cases == 1 ? "" : "s");
+	struct bl_commit_info *infos = bl_xcalloc(commits->n ? commits->n : 1, sizeof(*infos));
+	struct bl_error err = {{0}};
+	bool have = bl_git_commit_infos(ctx->repo, (const char(*)[BL_SHA_HEX + 1])commits->shas, commits->n, infos,
+					&err) == 0;
 	for (size_t i = 0; i < commits->n; i++) {
-		struct bl_commit_info ci;
-		struct bl_error err = {{0}};
 		char subj[128] = "";
-		if (bl_git_commit_info(ctx->repo, commits->shas[i], &ci, &err) == 0) {
-			short_subject(ci.subject, subj, sizeof(subj));
-			bl_commit_info_release(&ci);
-		}
+		if (have)
+			short_subject(infos[i].subject, subj, sizeof(subj));
 		printf("  commit %.12s %s\n", commits->shas[i], subj);
+		if (have)
+			bl_commit_info_release(&infos[i]);
 	}
+	free(infos);
 	for (size_t b = 0; b < cfg->n_benchmarks; b++) {
 		const struct bl_benchmark_cfg *bc = &cfg->benchmarks[b];
 		if (!listed(only, bc->name))

@@ -44,6 +44,9 @@ struct bl_commit_info {
 };
 int bl_git_commit_info(const char *repo, const char *sha, struct bl_commit_info *ci, struct bl_error *err);
 void bl_commit_info_release(struct bl_commit_info *ci);
+/* The same for n commits with one git process (cis has n elements). */
+int bl_git_commit_infos(const char *repo, const char (*shas)[BL_SHA_HEX + 1], size_t n, struct bl_commit_info *cis,
+			struct bl_error *err);
 
 /* What the user asked for on the command line of `benchline run`. */
 struct bl_rev_selection {
