@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -826,6 +828,416 @@ static void test_better_names(void **state)
 	assert_int_equal(b, BL_BETTER_LOWER);
 }
 
+/* ---- hostile input ----------------------------------------------------------------------------------------- */
+
+/*
+ * Each of these once crashed, hung or took minutes, or could have: the parser must fail cleanly with a position,
+ * leak nothing (the ASan build checks), and stay linear in the size of the file.
+ */
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of the fastest of `tries` parses: the least disturbed by whatever else the machine runs. */
+static double parse_seconds(const struct bl_buf *text, int tries)
+{
+	double best = 1e9;
+	for (int i = 0; i < tries; i++) {
+		struct bl_config cfg;
+		struct bl_error err = {{0}};
+		double start = cpu_now();
+		int rc = bl_config_parse(FILE_NAME, text->data, text->len, &cfg, &err);
+		double took = cpu_now() - start;
+		if (rc != 0)
+			fail_msg("unexpected error: %s", err.msg);
+		bl_config_release(&cfg);
+		best = took < best ? took : best;
+	}
+	return best;
+}
+
+/*
+ * Parsing 16 times the items must take about 16 times as long. A check that scans every earlier item for each new
+ * one makes it 256: that is how 100000 benchmarks once took 53 s, and 100000 values of one parameter 23 s. The
+ * bound of 64 leaves room for caches and a busy machine; a timing this short is not judged at all.
+ */
+static void expect_linear(const char *what, void (*make)(struct bl_buf *, size_t), size_t n)
+{
+	struct bl_buf small, big;
+	bl_buf_init(&small);
+	bl_buf_init(&big);
+	make(&small, n);
+	make(&big, 16 * n);
+	double t1 = parse_seconds(&small, 3), t16 = parse_seconds(&big, 1);
+	/* the large one is timed again only when it looks wrong, as it costs 16 of the small one */
+	if (t16 > 0.02 && t16 > 64 * t1)
+		t16 = parse_seconds(&big, 2);
+	bl_buf_release(&small);
+	bl_buf_release(&big);
+	if (t16 > 0.02 && t16 > 64 * t1)
+		fail_msg("%s: 16 times as many took %.0f times as long (%.3f s, %.3f s)", what, t16 / t1, t1, t16);
+}
+
+static void make_benchmarks(struct bl_buf *b, size_t n)
+{
+	bl_buf_puts(b, HEAD);
+	for (size_t i = 0; i < n; i++)
+		bl_buf_printf(b, "  - {name: b%zu, command: [./x, --n, '%zu']}\n", i, i);
+}
+
+static void make_values(struct bl_buf *b, size_t n)
+{
+	bl_buf_puts(b, HEAD "  - name: a\n    command: [./x, '{p}']\n    params:\n      p: [");
+	for (size_t i = 0; i < n; i++)
+		bl_buf_printf(b, "%sv%zu", i ? ", " : "", i);
+	bl_buf_puts(b, "]\n");
+}
+
+static void make_env(struct bl_buf *b, size_t n)
+{
+	bl_buf_puts(b, HEAD "  - name: a\n    command: [./x]\n    env:\n");
+	for (size_t i = 0; i < n; i++)
+		bl_buf_printf(b, "      E%zu: x\n", i);
+}
+
+static void make_suite(struct bl_buf *b, size_t n)
+{
+	bl_buf_puts(b, "version: 1\nsuite:\n");
+	for (size_t i = 0; i < n; i++)
+		bl_buf_printf(b, "  - dir%zu/\n", i);
+	bl_buf_puts(b, "benchmarks: [{name: a, command: x}]\n");
+}
+
+/* Many single-valued parameters, all referred to from one word: each {param} is looked up by name. */
+static void make_params(struct bl_buf *b, size_t n)
+{
+	bl_buf_puts(b, HEAD "  - name: a\n    command: [./x, '");
+	for (size_t i = 0; i < n; i++)
+		bl_buf_printf(b, "{p%zu}", i);
+	bl_buf_puts(b, "']\n    params:\n");
+	for (size_t i = 0; i < n; i++)
+		bl_buf_printf(b, "      p%zu: [%zu]\n", i, i);
+}
+
+static void test_hostile_many_benchmarks(void **state)
+{
+	expect_linear("benchmarks", make_benchmarks, 1000);
+
+	/* a duplicate name is still found, however late it comes */
+	struct bl_buf text;
+	bl_buf_init(&text);
+	make_benchmarks(&text, 20000);
+	bl_buf_puts(&text, "  - {name: b0, command: x}\n");
+	expect_error(text.data, FILE_NAME ":20003:12: ", "duplicate benchmark name 'b0'",
+		     "first defined at line 3, column 5", NULL);
+	bl_buf_release(&text);
+}
+
+static void test_hostile_large_collections(void **state)
+{
+	expect_linear("values of a parameter", make_values, 1000);
+	expect_linear("env variables", make_env, 1000);
+	expect_linear("suite paths", make_suite, 1000);
+	expect_linear("parameters", make_params, 1000);
+	/* duplicates are still found, wherever they are */
+	struct bl_buf text;
+	bl_buf_init(&text);
+	make_values(&text, 20000);
+	text.data[text.len - 2] = '\0'; /* drop the closing ']' */
+	text.len -= 2;
+	bl_buf_puts(&text, ", v19999]\n");
+	expect_error(text.data, FILE_NAME ":6:", "parameter 'p' lists the value 'v19999' twice", NULL);
+	bl_buf_reset(&text);
+	make_env(&text, 20000);
+	bl_buf_puts(&text, "      E7: y\n");
+	expect_error(text.data, FILE_NAME ":20006:7: ", "duplicate key 'E7' in 'env'", "first at line 13, column 7",
+		     NULL);
+	bl_buf_release(&text);
+}
+
+/* libyaml's loader took time quadratic in the depth (10000 levels: a second) and recursed in some versions. */
+static void test_hostile_deep_nesting(void **state)
+{
+	struct bl_buf text;
+	bl_buf_init(&text);
+	/* 64 levels in all is still read, and gets the ordinary message */
+	bl_buf_puts(&text, "version: 1\nbenchmarks: ");
+	for (int i = 0; i < 63; i++)
+		bl_buf_putc(&text, '[');
+	for (int i = 0; i < 63; i++)
+		bl_buf_putc(&text, ']');
+	expect_error(text.data, FILE_NAME ":2:14: ", "each benchmark must be a mapping", NULL);
+	/* one more is refused where it opens: the 64th '[' after the root mapping */
+	for (size_t depth = 64; depth <= 1000000; depth *= 125) {
+		bl_buf_reset(&text);
+		bl_buf_puts(&text, "version: 1\nbenchmarks: ");
+		for (size_t i = 0; i < depth; i++)
+			bl_buf_putc(&text, '[');
+		expect_error(text.data, FILE_NAME ":2:76: ", "nested more than 64 deep", "expected at most 5", NULL);
+	}
+	bl_buf_reset(&text);
+	bl_buf_puts(&text, "version: 1\nx: ");
+	for (int i = 0; i < 1000000; i++)
+		bl_buf_puts(&text, "{a: ");
+	expect_error(text.data, FILE_NAME ":2:256: ", "nested more than 64 deep", NULL);
+	/* block style: "- - - x" nests too */
+	bl_buf_reset(&text);
+	bl_buf_puts(&text, "version: 1\nbenchmarks:\n");
+	for (int i = 0; i < 1000; i++)
+		bl_buf_puts(&text, "- ");
+	bl_buf_puts(&text, "x\n");
+	expect_error(text.data, FILE_NAME ":3:127: ", "nested more than 64 deep", NULL);
+	bl_buf_release(&text);
+}
+
+/* The loader also searched all earlier anchors for each new one: refused at the first, before anything loads. */
+static void test_hostile_anchors(void **state)
+{
+	struct bl_buf text;
+	bl_buf_init(&text);
+	bl_buf_puts(&text, "version: 1\nx:\n");
+	for (int i = 0; i < 50000; i++)
+		bl_buf_printf(&text, "  - &a%d v\n", i);
+	expect_error(text.data, FILE_NAME ":3:5: ", "anchors ('&a0') are not supported", NULL);
+	bl_buf_release(&text);
+	/* errors come in file order: an anchor before a syntax error is what gets reported */
+	expect_error("version: 1\nx: &a 1\nbad: [\n", FILE_NAME ":2:4: ", "anchors ('&a')", NULL);
+	expect_error("version: 1\nbad: a: b\nx: &a 1\n", FILE_NAME ":2:7: ", "invalid YAML", NULL);
+	/* a second document is refused where it starts, before its contents are read */
+	expect_error(HEAD "  - {name: a, command: x}\n---\n[[[[[&a\n", FILE_NAME ":4:1: ", "second YAML document",
+		     NULL);
+}
+
+/* s, n times over: filled by doubling, so that a 10 MB value takes a few copies rather than millions of appends */
+static void append_repeated(struct bl_buf *b, const char *s, size_t n)
+{
+	size_t unit = strlen(s), total = n * unit, done = unit;
+	char *block = bl_xmalloc(total + 1);
+	memcpy(block, s, unit);
+	while (done < total) {
+		size_t more = done < total - done ? done : total - done;
+		memcpy(block + done, block, more);
+		done += more;
+	}
+	bl_buf_append(b, block, total);
+	free(block);
+}
+
+static void test_hostile_huge_scalars(void **state)
+{
+	const size_t huge = 10 << 20;
+	struct bl_buf text;
+	struct bl_config cfg;
+	struct bl_case *cases;
+	size_t n;
+	struct bl_error err = {{0}};
+	bl_buf_init(&text);
+	/* a 10 MB word, and an env value of a million references */
+	bl_buf_puts(&text, HEAD "  - name: a\n    command: [./x, \"");
+	append_repeated(&text, "w", huge);
+	bl_buf_puts(&text, "\"]\n    params: {p: [1, '22']}\n    env:\n      E: \"");
+	append_repeated(&text, "{p}", 1000000);
+	bl_buf_puts(&text, "\"\n");
+	parse_ok(text.data, &cfg);
+	assert_int_equal(strlen(cfg.benchmarks[0].command.argv.v[1]), huge);
+	assert_int_equal(bl_config_cases(&cfg, &cases, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(strlen(cases[0].command.argv.v[1]), huge);
+	assert_int_equal(strlen(cases[0].env[0].value), 1000000);
+	assert_int_equal(strlen(cases[1].env[0].value), 2000000);
+	bl_cases_free(cases, n);
+	bl_config_release(&cfg);
+	/* in an error, a huge value is cut short */
+	bl_buf_reset(&text);
+	bl_buf_puts(&text, HEAD "  - name: ");
+	append_repeated(&text, "n", huge);
+	bl_buf_puts(&text, "\n    command: x\n");
+	expect_error(text.data, FILE_NAME ":3:11: ", "benchmark name 'nnnnnnnnnn", "...' is not valid", NULL);
+	struct bl_config bad;
+	assert_int_equal(bl_config_parse(FILE_NAME, text.data, text.len, &bad, &err), -1);
+	assert_true(strlen(err.msg) < 300);
+	bl_buf_release(&text);
+}
+
+/* A "\0" escape would cut a C string short: refused everywhere, including where "current\0x" once read as current. */
+static void test_hostile_nul_bytes(void **state)
+{
+	expect_error(HEAD "  - {name: a, command: x, files: \"current\\0x\"}\n",
+		     FILE_NAME ":3:34: ", "'files' must be current or commit", "'current' and a NUL character", NULL);
+	expect_error(HEAD "  - {name: a, command: x, metrics: {better: {t: \"lower\\0\"}}}\n",
+		     FILE_NAME ":3:49: ", "must be lower or higher", "NUL", NULL);
+	expect_error(HEAD "  - {name: \"a\\0\", command: x}\n", FILE_NAME ":3:12: ", "NUL character", NULL);
+	expect_error(HEAD "  - {name: a, command: \"x\\0y\"}\n", FILE_NAME ":3:24: ", "NUL character", NULL);
+	expect_error(HEAD "  - {name: a, command: [x, \"\\0\"]}\n", FILE_NAME ":3:28: ", "NUL character", NULL);
+	expect_error(HEAD "  - {name: a, command: x, cwd: \"a\\0\"}\n", FILE_NAME ":3:32: ", "NUL character", NULL);
+	expect_error(HEAD "  - {name: a, command: x, env: {A: \"x\\0y\"}}\n", FILE_NAME ":3:36: ", "NUL character",
+		     NULL);
+	expect_error(HEAD "  - {name: a, command: x, env: {\"A\\0\": x}}\n", FILE_NAME ":3:33: ", "NUL character",
+		     NULL);
+	expect_error(HEAD "  - {name: a, command: x, params: {p: [\"\\0\"]}}\n", FILE_NAME ":3:40: ", "NUL character",
+		     NULL);
+	/* raw NUL bytes are refused by the reader wherever they are, a comment included */
+	static const char first[] = "\0version: 1\n";
+	expect_error_len(first, sizeof(first) - 1, FILE_NAME ":1:1: ", "invalid YAML", NULL);
+	static const char comment[] = "version: 1 # a\0b\n";
+	expect_error_len(comment, sizeof(comment) - 1, FILE_NAME ":1:15: ", "invalid YAML", NULL);
+	static const char key[] = "version: 1\nbench\0marks: []\n";
+	expect_error_len(key, sizeof(key) - 1, FILE_NAME ":2:6: ", "invalid YAML", NULL);
+}
+
+static bool valid_utf8(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c;) {
+		size_t n = *c < 0x80		 ? 1
+			   : (*c & 0xe0) == 0xc0 ? 2
+			   : (*c & 0xf0) == 0xe0 ? 3
+			   : (*c & 0xf8) == 0xf0 ? 4
+						 : 0;
+		if (!n)
+			return false;
+		for (size_t i = 1; i < n; i++)
+			if ((c[i] & 0xc0) != 0x80)
+				return false;
+		c += n;
+	}
+	return true;
+}
+
+static void test_hostile_invalid_utf8(void **state)
+{
+	expect_error("\xff", FILE_NAME ":1:1: ", "invalid YAML", "UTF-8", NULL);
+	expect_error("version: 1\nsuite: [a\xc3", FILE_NAME ":2:10: ", "incomplete UTF-8", NULL);
+	expect_error("version: 1\nsuite: [\xc0\xaf]\n", FILE_NAME ":2:9: ", "invalid length of a UTF-8", NULL);
+	expect_error("version: 1\nsuite: [\xed\xa0\x80]\n", FILE_NAME ":2:9: ", "invalid Unicode character", NULL);
+	expect_error(HEAD "  - {name: a, command: x}\n  - {name: b, command: \"y\xfez\"}\n",
+		     FILE_NAME ":4:26: ", "invalid YAML", NULL);
+	expect_error("version: 1\nsuite: [\"\\ud800\"]\n", FILE_NAME ":2:12: ", "invalid Unicode character escape",
+		     NULL);
+	/* positions of reader errors count lines and columns as libyaml does everywhere else */
+	expect_error("version: 1\r\nsuite: [\xff]\r\n", FILE_NAME ":2:9: ", "invalid YAML", NULL);
+	expect_error("version: 1\rsuite: [\xff]\r", FILE_NAME ":2:9: ", "invalid YAML", NULL);
+	expect_error("\xef\xbb\xbf\xff", FILE_NAME ":1:1: ", "invalid YAML", NULL);
+	expect_error("a: 1\xe2\x80\xa8\x01", FILE_NAME ":2:1: ", "control characters", NULL);
+	/* a message never cuts a character in half, however the value is cut short */
+	struct bl_config cfg;
+	struct bl_error err = {{0}};
+	static const char long_name[] =
+	    HEAD "  - name: \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		 "\n    command: x\n";
+	assert_int_equal(bl_config_parse(FILE_NAME, long_name, strlen(long_name), &cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "...' is not valid"));
+	assert_true(valid_utf8(err.msg));
+}
+
+static void test_load_directory_and_empty_file(void **state)
+{
+	char dir[] = "/tmp/test_config_XXXXXX";
+	struct bl_config cfg;
+	struct bl_error err = {{0}};
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(bl_config_load(dir, &cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "cannot read"));
+	assert_non_null(strstr(err.msg, "Is a directory"));
+	assert_null(cfg.benchmarks);
+
+	static const char *const empties[] = {"", "\xef\xbb\xbf", "\n\n  \n", "# nothing\n", NULL};
+	char *path = bl_xasprintf("%s/benchline.yaml", dir);
+	for (size_t i = 0; empties[i]; i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(empties[i], f);
+		fclose(f);
+		assert_int_equal(bl_config_load(path, &cfg, &err), -1);
+		char *want = bl_xasprintf("%s:1:1: the file is empty", path);
+		if (strncmp(err.msg, want, strlen(want)))
+			fail_msg("case %zu: expected '%s...', got '%s'", i, want, err.msg);
+		free(want);
+		assert_null(cfg.benchmarks);
+	}
+	unlink(path);
+	free(path);
+	rmdir(dir);
+}
+
+static void make_matrix(struct bl_buf *b, const char *first_values, const char *extra)
+{
+	bl_buf_printf(b,
+		      HEAD "  - name: m\n    command: [\"./{e}\", '{a}{b}{c}{d}']\n    cwd: \"d/{a}/{b}\"\n%s"
+			   "    params:\n      a: [%s]\n",
+		      extra, first_values);
+	for (char p = 'b'; p <= 'e'; p++)
+		bl_buf_printf(b, "      %c: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n", p);
+}
+
+static void test_hostile_matrix_at_limit(void **state)
+{
+	struct bl_buf text;
+	struct bl_config cfg;
+	struct bl_case *cases;
+	size_t n;
+	struct bl_error err = {{0}};
+	bl_buf_init(&text);
+	/* exactly 100000 combinations: every one is checked, then expanded */
+	make_matrix(&text, "0, 1, 2, 3, 4, 5, 6, 7, 8, 9", "");
+	parse_ok(text.data, &cfg);
+	assert_int_equal(bl_config_cases(&cfg, &cases, &n, &err), 0);
+	assert_int_equal(n, 100000);
+	assert_string_equal(cases[0].label, "m[a=0,b=0,c=0,d=0,e=0]");
+	assert_string_equal(cases[99999].label, "m[a=9,b=9,c=9,d=9,e=9]");
+	assert_string_equal(cases[99999].cwd, "d/9/9");
+	assert_string_equal(cases[12345].command.argv.v[0], "./5");
+	bl_cases_free(cases, n);
+	bl_config_release(&cfg);
+	/* the one bad combination is found however late it comes */
+	bl_buf_reset(&text);
+	make_matrix(&text, "0, 1, 2, 3, 4, 5, 6, 7, 8, ../../..", "");
+	expect_error(text.data, FILE_NAME ":5:10: ", "'cwd' 'd/../../../0' with a=../../..,b=0,c=0,d=0,e=0", "escapes",
+		     NULL);
+	/* every case would carry a 6000-byte value: 100000 of them is more memory than a sweep may take */
+	bl_buf_reset(&text);
+	char *big = bl_xcalloc(6001, 1);
+	memset(big, 'v', 6000);
+	char *env = bl_xasprintf("    env: {BIG: %s}\n", big);
+	make_matrix(&text, "0, 1, 2, 3, 4, 5, 6, 7, 8, 9", env);
+	expect_error(text.data, FILE_NAME ":3:5: ", "the cases of benchmark 'm' would take more than 512 MiB",
+		     "100000 cases of about", "expected fewer combinations or shorter values", NULL);
+	/* and so are two that fit alone but not together */
+	memset(big, 'v', 3500);
+	big[3500] = '\0';
+	free(env);
+	env = bl_xasprintf("    env: {BIG: %s}\n", big);
+	bl_buf_reset(&text);
+	make_matrix(&text, "0, 1, 2, 3, 4, 5, 6, 7, 8, 9", env);
+	parse_ok(text.data, &cfg);
+	bl_config_release(&cfg);
+	size_t one = text.len;
+	make_matrix(&text, "0, 1, 2, 3, 4, 5, 6, 7, 8, 9", env);
+	memmove(text.data + one, text.data + one + strlen(HEAD), text.len - one - strlen(HEAD) + 1);
+	text.len -= strlen(HEAD);
+	text.data[one + 10] = 'n'; /* the second is named 'n' */
+	expect_error(text.data, FILE_NAME ":13:5: ", "the cases of benchmark 'n' would take more than 512 MiB",
+		     "with those of the benchmarks before it", NULL);
+	free(env);
+	free(big);
+	bl_buf_release(&text);
+}
+
+/* What a reference that is not one holds is shown cut short and without control characters, like any value. */
+static void test_messages_stay_readable(void **state)
+{
+	expect_error(HEAD "  - {name: a, command: [x, \"{a\\tb}\"]}\n",
+		     FILE_NAME ":3:28: ", "has '{a?b}', which is not", NULL);
+	expect_error(HEAD "  - {name: a, command: [x, \"{aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b}\"]}\n",
+		     FILE_NAME ":3:28: ", "has '{aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...}', which is not", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -856,6 +1268,16 @@ int main(void)
 	    cmocka_unit_test(test_cases_error_frees_partial),
 	    cmocka_unit_test(test_split_words),
 	    cmocka_unit_test(test_better_names),
+	    cmocka_unit_test(test_hostile_many_benchmarks),
+	    cmocka_unit_test(test_hostile_large_collections),
+	    cmocka_unit_test(test_hostile_deep_nesting),
+	    cmocka_unit_test(test_hostile_anchors),
+	    cmocka_unit_test(test_hostile_huge_scalars),
+	    cmocka_unit_test(test_hostile_nul_bytes),
+	    cmocka_unit_test(test_hostile_invalid_utf8),
+	    cmocka_unit_test(test_load_directory_and_empty_file),
+	    cmocka_unit_test(test_hostile_matrix_at_limit),
+	    cmocka_unit_test(test_messages_stay_readable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
