@@ -431,6 +431,17 @@ static int cmd_run_main(int argc, char **argv)
 		goto out;
 	}
 	cfg_loaded = true;
+	for (size_t i = 0; i < cfg.suite.n; i++) {
+		char *path = bl_xasprintf("%s/%s", ctx.repo, cfg.suite.v[i]);
+		struct stat st;
+		bool exists = lstat(path, &st) == 0;
+		free(path);
+		if (!exists) {
+			cli_error("%s: suite path '%s' does not exist in '%s'", ctx.config_path, cfg.suite.v[i], ctx.repo);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < only.n; i++) {
 		bool found = false;
 		for (size_t b = 0; b < cfg.n_benchmarks && !found; b++)

@@ -75,4 +75,9 @@ expect_eq "$status" 0 "init writes an example"
 run_bl -C "$R" init
 expect_eq "$status" 2 "init keeps an existing file"
 run_bl -C "$R" run --dry-run
+expect_eq "$status" 2 "the example's suite path must exist"
+expect_contains "$err" "suite path 'bench' does not exist" "missing suite path named"
+mkdir -p "$R/bench"
+echo "input" >"$R/bench/startup config.ini"
+run_bl -C "$R" run --dry-run
 expect_eq "$status" 0 "the example config is valid"
