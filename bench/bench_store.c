@@ -3,13 +3,16 @@
  *
  * Simulates a sweep: RUNS measured runs (spread over cases of 100 runs each)
  * of METRICS metric values each, every run stored in its own transaction as
- * benchline does. Two variants write the same rows into fresh files with the
- * same schema and pragmas:
- *   baseline   a raw sqlite3 loop: BEGIN IMMEDIATE, one prepared INSERT for the
- *              run and one for its metrics, COMMIT
- *   benchline  bl_store_add_run (validation, error handling, case touch)
- * and prints values/s for both and benchline's ratio to the baseline, for
- * synchronous=NORMAL and FULL (both in WAL mode; see docs/SCHEMA.md).
+ * benchline does. Two variants store the same runs and values into fresh
+ * files, both in WAL mode with the same synchronous setting:
+ *   baseline   a raw sqlite3 loop on the simple schema: one row per value
+ *              with its name, unit and direction as text, clustered by
+ *              (run_id, seq), the run row with two indexes; BEGIN IMMEDIATE,
+ *              one prepared INSERT for the run and one per value, COMMIT
+ *   benchline  bl_store_add_run on the store's schema (docs/SCHEMA.md)
+ * and prints values/s for both, benchline's ratio to the baseline and the
+ * bytes each wrote per run (WAL frames and checkpoints; less noisy than
+ * time on a shared machine), for synchronous=NORMAL and FULL.
  *
  * usage: bench_store [--runs N] [--metrics M] [--sync normal|full|both] [--repeat R] [--dir DIR]
  */
@@ -140,21 +143,49 @@ static struct bl_run_record make_run(const struct workload *w, const int64_t *ca
 	return r;
 }
 
-static double run_benchline(const char *path, const struct workload *w)
+/* Bytes this process has handed to write() so far (Linux), -1 when unknown. */
+static int64_t bytes_written(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	char line[128];
+	long long n = -1;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "wchar: %lld", &n) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+struct sample {
+	double secs;
+	double bytes_per_run; /* < 0: unknown */
+};
+
+static struct sample finish_sample(const struct workload *w, int64_t t0, int64_t w0)
+{
+	int64_t t1 = bl_now_mono_ns(), w1 = bytes_written();
+	struct sample sm = {(double)(t1 - t0) / 1e9, -1};
+	if (w0 >= 0 && w1 >= w0)
+		sm.bytes_per_run = (double)(w1 - w0) / w->runs;
+	return sm;
+}
+
+static struct sample run_benchline(const char *path, const struct workload *w)
 {
 	int64_t *case_ids = bl_xcalloc((size_t)w->n_cases, sizeof(*case_ids));
 	struct bl_store *s = prepare_db(path, w, case_ids);
 	struct bl_error err = {{0}};
-	int64_t t0 = bl_now_mono_ns();
+	int64_t t0 = bl_now_mono_ns(), w0 = bytes_written();
 	for (int run = 0; run < w->runs; run++) {
 		struct bl_run_record r = make_run(w, case_ids, run);
 		if (bl_store_add_run(s, &r, NULL, &err) != 0)
 			die("add_run", err.msg);
 	}
-	int64_t t1 = bl_now_mono_ns();
+	struct sample sm = finish_sample(w, t0, w0);
 	bl_store_close(s);
 	free(case_ids);
-	return (double)(t1 - t0) / 1e9;
+	return sm;
 }
 
 static void check(sqlite3 *db, int rc, const char *what)
@@ -176,18 +207,53 @@ static void step_reset(sqlite3 *db, sqlite3_stmt *st, const char *what)
 	sqlite3_reset(st);
 }
 
-/* The named baseline: the least code that writes the same rows. */
-static double run_raw(const char *path, const struct workload *w, bool full_sync)
+/* The simple schema the baseline writes: the runs and metrics tables of
+ * benchline's first schema, one row per value with its name, unit and
+ * direction as text (benchmarks only as far as the foreign key needs it). */
+static const char baseline_schema[] =
+	"PRAGMA journal_mode = WAL;\n"
+	"CREATE TABLE benchmarks (benchmark_id INTEGER PRIMARY KEY);\n"
+	"CREATE TABLE runs (\n"
+	"	run_id INTEGER PRIMARY KEY,\n"
+	"	benchmark_id INTEGER NOT NULL REFERENCES benchmarks (benchmark_id) ON DELETE CASCADE,\n"
+	"	kind TEXT NOT NULL CHECK (kind IN ('warmup', 'measured')),\n"
+	"	idx INTEGER NOT NULL CHECK (idx >= 0),\n"
+	"	started_at TEXT, wall_s REAL, user_s REAL, sys_s REAL, peak_rss_bytes INTEGER, peak_source TEXT,\n"
+	"	exit_code INTEGER, term_signal INTEGER, status TEXT NOT NULL, stdout_log TEXT, stderr_log TEXT,\n"
+	"	env_hash TEXT, cpu_list TEXT, diagnostics TEXT\n"
+	");\n"
+	"CREATE UNIQUE INDEX runs_measured_unique ON runs (benchmark_id, idx) WHERE kind = 'measured';\n"
+	"CREATE INDEX runs_by_benchmark ON runs (benchmark_id, kind, idx);\n"
+	"CREATE TABLE metrics (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,\n"
+	"	seq INTEGER NOT NULL,\n"
+	"	name TEXT NOT NULL CHECK (name <> ''),\n"
+	"	value REAL NOT NULL,\n"
+	"	unit TEXT,\n"
+	"	better TEXT CHECK (better IN ('lower', 'higher')),\n"
+	"	PRIMARY KEY (run_id, seq)\n"
+	") WITHOUT ROWID;\n";
+
+/* The named baseline: the least code that stores the same runs and values. */
+static struct sample run_raw(const char *path, const struct workload *w, bool full_sync)
 {
 	int64_t *case_ids = bl_xcalloc((size_t)w->n_cases, sizeof(*case_ids));
-	bl_store_close(prepare_db(path, w, case_ids)); /* same schema and cases as the store */
 	sqlite3 *db;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK)
 		die(path, sqlite3_errmsg(db));
+	check(db, sqlite3_exec(db, baseline_schema, NULL, NULL, NULL), "baseline schema");
 	check(db, sqlite3_exec(db, full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL, NULL,
 			       NULL),
 	      "pragma");
 	check(db, sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL), "pragma");
+	sqlite3_stmt *ins_case = prep(db, "INSERT INTO benchmarks (benchmark_id) VALUES (?1)");
+	for (int c = 0; c < w->n_cases; c++) {
+		case_ids[c] = c + 1;
+		sqlite3_bind_int64(ins_case, 1, case_ids[c]);
+		step_reset(db, ins_case, "insert case");
+	}
+	sqlite3_finalize(ins_case);
 	sqlite3_stmt *begin = prep(db, "BEGIN IMMEDIATE"), *commit = prep(db, "COMMIT");
 	sqlite3_stmt *ins_run = prep(db, "INSERT INTO runs (benchmark_id, kind, idx, started_at, wall_s, user_s, sys_s,"
 					 " peak_rss_bytes, peak_source, exit_code, term_signal, status, stdout_log,"
@@ -196,7 +262,7 @@ static double run_raw(const char *path, const struct workload *w, bool full_sync
 					 " ?13, NULL, NULL)");
 	sqlite3_stmt *ins_metric = prep(db, "INSERT INTO metrics (run_id, seq, name, value, unit, better)"
 					    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-	int64_t t0 = bl_now_mono_ns();
+	int64_t t0 = bl_now_mono_ns(), w0 = bytes_written();
 	for (int run = 0; run < w->runs; run++) {
 		struct bl_run_record r = make_run(w, case_ids, run);
 		char started[40];
@@ -229,17 +295,18 @@ static double run_raw(const char *path, const struct workload *w, bool full_sync
 		}
 		step_reset(db, commit, "commit");
 	}
-	int64_t t1 = bl_now_mono_ns();
+	struct sample sm = finish_sample(w, t0, w0);
 	sqlite3_finalize(begin);
 	sqlite3_finalize(commit);
 	sqlite3_finalize(ins_run);
 	sqlite3_finalize(ins_metric);
 	sqlite3_close(db);
 	free(case_ids);
-	return (double)(t1 - t0) / 1e9;
+	return sm;
 }
 
-/* Counts what landed, so a variant that silently dropped rows cannot look fast. */
+/* Counts what landed, so a variant that silently dropped rows cannot look fast
+ * (metrics is the baseline's table and the store's view alike). */
 static void verify(const char *path, const struct workload *w)
 {
 	sqlite3 *db;
@@ -268,11 +335,11 @@ static double median(double *v, int n)
 }
 
 /* One variant into a fresh file, verified and removed afterwards. */
-static double measure_once(const char *dir, bool baseline, const char *sync, const struct workload *w, int rep)
+static struct sample measure_once(const char *dir, bool baseline, const char *sync, const struct workload *w, int rep)
 {
 	char *path = bl_xasprintf("%s/%s-%s-%d.db", dir, baseline ? "baseline" : "benchline", sync, rep);
 	setenv("BENCHLINE_SQLITE_SYNC", sync, 1);
-	double secs = baseline ? run_raw(path, w, strcmp(sync, "full") == 0) : run_benchline(path, w);
+	struct sample sm = baseline ? run_raw(path, w, strcmp(sync, "full") == 0) : run_benchline(path, w);
 	verify(path, w);
 	struct bl_error err = {{0}};
 	const char *suffixes[] = {"", "-wal", "-shm"};
@@ -282,29 +349,47 @@ static double measure_once(const char *dir, bool baseline, const char *sync, con
 		free(f);
 	}
 	free(path);
-	return secs;
+	return sm;
 }
 
-/* Median seconds of each variant over repeat rounds. The variants alternate
- * (ABBA...) so that a machine getting slower or faster during the run (a
- * throttled virtual disk, a busy neighbour) weighs on both alike. */
-static void measure(const char *dir, const char *sync, const struct workload *w, int repeat, double *base,
-		    double *mine)
+/* Median of each variant over repeat rounds (seconds and bytes apart). The
+ * variants alternate (ABBA...) so that a machine getting slower or faster
+ * during the run (a throttled virtual disk, a busy neighbour) weighs on both
+ * alike. */
+static void measure(const char *dir, const char *sync, const struct workload *w, int repeat, struct sample *base,
+		    struct sample *mine)
 {
-	double *b = bl_xcalloc((size_t)repeat, sizeof(*b)), *m = bl_xcalloc((size_t)repeat, sizeof(*m));
+	double *bs = bl_xcalloc((size_t)repeat, sizeof(*bs)), *ms = bl_xcalloc((size_t)repeat, sizeof(*ms));
+	double *bw = bl_xcalloc((size_t)repeat, sizeof(*bw)), *mw = bl_xcalloc((size_t)repeat, sizeof(*mw));
 	for (int i = 0; i < repeat; i++) {
+		struct sample b, m;
 		if (i % 2 == 0) {
-			b[i] = measure_once(dir, true, sync, w, i);
-			m[i] = measure_once(dir, false, sync, w, i);
+			b = measure_once(dir, true, sync, w, i);
+			m = measure_once(dir, false, sync, w, i);
 		} else {
-			m[i] = measure_once(dir, false, sync, w, i);
-			b[i] = measure_once(dir, true, sync, w, i);
+			m = measure_once(dir, false, sync, w, i);
+			b = measure_once(dir, true, sync, w, i);
 		}
+		bs[i] = b.secs;
+		bw[i] = b.bytes_per_run;
+		ms[i] = m.secs;
+		mw[i] = m.bytes_per_run;
 	}
-	*base = median(b, repeat);
-	*mine = median(m, repeat);
-	free(b);
-	free(m);
+	*base = (struct sample){median(bs, repeat), median(bw, repeat)};
+	*mine = (struct sample){median(ms, repeat), median(mw, repeat)};
+	free(bs);
+	free(bw);
+	free(ms);
+	free(mw);
+}
+
+static void print_row(const char *sync, const char *variant, struct sample sm, int64_t values, double ratio)
+{
+	char written[32] = "-";
+	if (sm.bytes_per_run >= 0)
+		snprintf(written, sizeof(written), "%.1f", sm.bytes_per_run / 1024);
+	printf("%-8s %-34s %9.3f %12.0f %8.2f %12s\n", sync, variant, sm.secs, (double)values / sm.secs, ratio,
+	       written);
 }
 
 int main(int argc, char **argv)
@@ -337,17 +422,15 @@ int main(int argc, char **argv)
 	printf("bench_store: %d runs x %d metrics = %lld values per variant, one transaction per run, WAL, "
 	       "SQLite %s, median of %d, files in %s\n",
 	       o.runs, o.metrics, (long long)values, sqlite3_libversion(), o.repeat, dir);
-	printf("%-8s %-34s %9s %12s %8s\n", "sync", "variant", "seconds", "values/s", "ratio");
+	printf("%-8s %-34s %9s %12s %8s %12s\n", "sync", "variant", "seconds", "values/s", "ratio", "KiB/run");
 	const char *syncs[] = {"normal", "full"};
 	for (size_t i = 0; i < 2; i++) {
 		if (strcmp(o.sync, "both") != 0 && strcmp(o.sync, syncs[i]) != 0)
 			continue;
-		double base, mine;
+		struct sample base, mine;
 		measure(dir, syncs[i], &w, o.repeat, &base, &mine);
-		printf("%-8s %-34s %9.3f %12.0f %8s\n", syncs[i], "baseline (raw sqlite3 loop)", base,
-		       (double)values / base, "1.00");
-		printf("%-8s %-34s %9.3f %12.0f %8.2f\n", syncs[i], "benchline (bl_store_add_run)", mine,
-		       (double)values / mine, base / mine);
+		print_row(syncs[i], "baseline (raw sqlite3, simple)", base, values, 1.0);
+		print_row(syncs[i], "benchline (bl_store_add_run)", mine, values, base.secs / mine.secs);
 		fflush(stdout);
 	}
 	bl_remove_tree(dir, &err);

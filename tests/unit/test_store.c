@@ -246,8 +246,8 @@ static void test_schema_created(void **state)
 	char *mode = raw_text(path, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
-	const char *tables[] = {"machines", "commits", "benchmarks", "builds", "runs", "metrics",
-				"model_measurements", "device_measurements"};
+	const char *tables[] = {"machines", "commits", "benchmarks", "builds", "runs",
+				"metric_names", "metric_values", "model_measurements", "device_measurements"};
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		char *sql = bl_xasprintf("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
 					 tables[i]);
@@ -274,16 +274,23 @@ static void test_schema_created(void **state)
 			fail_msg("column %s.%s missing", v1_columns[i][0], v1_columns[i][1]);
 		free(sql);
 	}
-	const char *indexes[] = {"runs_measured_unique", "runs_by_benchmark", "benchmarks_by_commit",
-				 "benchmarks_by_case"};
+	const char *indexes[] = {"runs_by_benchmark", "benchmarks_by_commit", "benchmarks_by_case"};
 	for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
 		char *sql = bl_xasprintf("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'",
 					 indexes[i]);
 		assert_int_equal(raw_int(path, sql), 1);
 		free(sql);
 	}
-	/* Metrics are clustered by run: run_id leads their primary key. */
-	assert_int_equal(raw_int(path, "SELECT pk FROM pragma_table_info('metrics') WHERE name = 'run_id'"), 1);
+	/* Metric values are clustered by run: their integer primary key (the rowid) is run_id * 1000000 + seq. */
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM pragma_table_info('metric_values')"
+				       " WHERE name = 'value_id' AND pk = 1 AND type = 'INTEGER'"),
+			 1);
+	/* SQL written against one row per value keeps working through the view. */
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'metrics'"),
+			 1);
+	char *columns = raw_text(path, "SELECT group_concat(name, ',') FROM pragma_table_info('metrics')");
+	assert_string_equal(columns, "run_id,seq,name,value,unit,better");
+	free(columns);
 	free(path);
 }
 
@@ -569,6 +576,8 @@ static void assert_counts(const char *path, struct row_counts want)
 	assert_int_equal(got.runs, want.runs);
 	assert_int_equal(got.metrics, want.metrics);
 	assert_int_equal(got.models, want.models);
+	/* The view shows every stored value: none is left without its run or name. */
+	assert_int_equal(count_rows(path, "metric_values"), want.metrics);
 }
 
 static void test_add_run_stores_everything(void **state)
@@ -640,6 +649,10 @@ static void test_add_run_stores_everything(void **state)
 				       " AND json_extract(m.measurements, '$.model_load_time') = 2.5"),
 			 1);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs WHERE wall_s = 9.0"), 0);
+	/* The timed-out run marked its case failed in its own transaction. */
+	char *status = raw_text(path, "SELECT status FROM benchmarks");
+	assert_string_equal(status, "failed");
+	free(status);
 	free(path);
 }
 
@@ -655,7 +668,7 @@ static void test_failed_add_run_leaves_nothing(void **state)
 	struct bl_error err = {{0}};
 
 	/* The bad metric comes after a good one: the run row and the first
-	 * metric are already written when it is found. */
+	 * metric's name are already written when it is found. */
 	struct bl_metric bad_name[] = {{.name = (char *)"ok", .value = 1}, {.name = NULL, .value = 2}};
 	struct bl_run_record r = run_record(bid, false, 0, 1.0, bad_name, 2);
 	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
@@ -678,7 +691,8 @@ static void test_failed_add_run_leaves_nothing(void **state)
 	assert_counts(path, (struct row_counts){0, 0, 0});
 
 	/* A constraint failure raised by SQLite itself, half-way through the run's metrics. */
-	raw_exec(path, "CREATE TRIGGER forced_failure BEFORE INSERT ON metrics WHEN NEW.name = 'boom'"
+	raw_exec(path, "CREATE TRIGGER forced_failure BEFORE INSERT ON metric_values WHEN NEW.metric_key ="
+		       " (SELECT metric_key FROM metric_names WHERE name = 'boom')"
 		       " BEGIN SELECT RAISE(ABORT, 'forced constraint failure'); END");
 	struct bl_metric boom[] = {{.name = (char *)"a", .value = 1}, {.name = (char *)"boom", .value = 2}};
 	r = run_record(bid, false, 0, 1.0, boom, 2);
@@ -701,6 +715,137 @@ static void test_failed_add_run_leaves_nothing(void **state)
 	assert_int_equal(st.n_measured_done, 1);
 	bl_case_state_release(&st);
 	bl_store_close(s);
+	free(path);
+}
+
+/* Values go in several rows per INSERT: a failure inside such a group still
+ * names its metric and leaves nothing; the values keep their order. */
+static void test_many_metrics(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "decode", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	struct bl_error err = {{0}};
+
+	struct bl_metric m[40];
+	char names[40][8];
+	for (int i = 0; i < 40; i++) {
+		snprintf(names[i], sizeof(names[i]), "m%d", i);
+		m[i] = (struct bl_metric){.name = names[i], .value = i * 0.5, .unit = (char *)"s"};
+	}
+	raw_exec(path, "CREATE TRIGGER forced_failure BEFORE INSERT ON metric_values WHEN NEW.metric_key ="
+		       " (SELECT metric_key FROM metric_names WHERE name = 'm29')"
+		       " BEGIN SELECT RAISE(ABORT, 'forced constraint failure'); END");
+	struct bl_run_record r = run_record(bid, false, 0, 1.0, m, 40);
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "metric 'm29'"));
+	assert_non_null(strstr(err.msg, "forced constraint failure"));
+	assert_counts(path, (struct row_counts){0, 0, 0});
+	raw_exec(path, "DROP TRIGGER forced_failure");
+
+	int64_t run_id = add_run_ok(s, &r);
+	assert_counts(path, (struct row_counts){1, 40, 0});
+	char *sql = bl_xasprintf("SELECT count(*) FROM metrics WHERE run_id = %lld AND name = 'm' || seq"
+				 " AND value = seq * 0.5 AND unit = 's'",
+				 (long long)run_id);
+	assert_int_equal(raw_int(path, sql), 40);
+	free(sql);
+	char *order = raw_text(path, "SELECT group_concat(name, ',') FROM (SELECT name FROM metrics ORDER BY seq"
+				     " LIMIT 3 OFFSET 15)");
+	assert_string_equal(order, "m15,m16,m17");
+	free(order);
+
+	/* The key of a value holds the run and the position: a run has room for a million. */
+	struct bl_metric *huge = bl_xcalloc(1000001, sizeof(*huge));
+	r = run_record(bid, false, 1, 1.0, huge, 1000001);
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "1000001 metrics, more than the 1000000 a run can hold"));
+	free(huge);
+	assert_counts(path, (struct row_counts){1, 40, 0});
+	bl_store_close(s);
+	free(path);
+}
+
+/* Names, units and directions are stored once, in metric_names; the keys a
+ * store remembers never outlive a rollback or a deleted row. */
+static void test_metric_dictionary(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "decode", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	struct bl_error err = {{0}};
+
+	/* Same name, told apart by unit (none, empty, "s") and direction; a name may repeat in a run. */
+	struct bl_metric variants[] = {
+		{.name = (char *)"x", .value = 1},
+		{.name = (char *)"x", .value = 2, .unit = (char *)""},
+		{.name = (char *)"x", .value = 3, .unit = (char *)"s"},
+		{.name = (char *)"x", .value = 4, .unit = (char *)"s", .better = BL_BETTER_LOWER},
+		{.name = (char *)"x", .value = 5, .unit = (char *)"s"},
+	};
+	struct bl_run_record r = run_record(bid, false, 0, 1.0, variants, 5);
+	add_run_ok(s, &r);
+	r.index = 1;
+	add_run_ok(s, &r);
+	assert_int_equal(count_rows(path, "metric_names"), 4);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metrics WHERE seq = 0 AND unit IS NULL"), 2);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metrics WHERE seq = 1 AND unit = ''"), 2);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metrics WHERE seq IN (2, 4) AND unit = 's'"
+				       " AND better IS NULL"),
+			 4);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metrics WHERE seq = 3 AND better = 'lower'"), 2);
+
+	/* A run that fails after adding a name: the name is rolled back, and
+	 * its key may go to the next new name. The store must not keep it. */
+	struct bl_metric first[] = {{.name = (char *)"first", .value = 1}};
+	char *bad_json[] = {(char *)"{not json"};
+	r = run_record(bid, false, 2, 1.0, first, 1);
+	r.measurements = bad_json;
+	r.n_measurements = 1;
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	struct bl_metric second[] = {{.name = (char *)"second", .value = 2}};
+	r = run_record(bid, false, 2, 1.0, second, 1);
+	add_run_ok(s, &r);
+	r = run_record(bid, false, 3, 1.0, first, 1);
+	int64_t first_run = add_run_ok(s, &r);
+	char *sql = bl_xasprintf("SELECT name FROM metrics WHERE run_id = %lld", (long long)first_run);
+	char *name = raw_text(path, sql);
+	assert_string_equal(name, "first");
+	free(name);
+	free(sql);
+
+	/* Someone deletes a run, then the names no value uses any more, while
+	 * this store still knows their keys: the next run adds them again. */
+	sql = bl_xasprintf("DELETE FROM runs WHERE run_id = %lld;"
+			   " DELETE FROM metric_names WHERE metric_key NOT IN (SELECT metric_key FROM metric_values)",
+			   (long long)first_run);
+	raw_exec(path, sql);
+	free(sql);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metric_names WHERE name = 'first'"), 0);
+	r = run_record(bid, false, 4, 1.0, first, 1);
+	first_run = add_run_ok(s, &r);
+	sql = bl_xasprintf("SELECT name FROM metrics WHERE run_id = %lld", (long long)first_run);
+	name = raw_text(path, sql);
+	assert_string_equal(name, "first");
+	free(name);
+	free(sql);
+	assert_counts(path, (struct row_counts){4, 12, 0});
+
+	/* Deleting a case deletes its runs and their values. */
+	bl_store_close(s);
+	sql = bl_xasprintf("PRAGMA foreign_keys = ON; DELETE FROM benchmarks WHERE benchmark_id = %lld",
+			   (long long)bid);
+	raw_exec(path, sql);
+	free(sql);
+	assert_counts(path, (struct row_counts){0, 0, 0});
 	free(path);
 }
 
@@ -1122,6 +1267,8 @@ int main(void)
 		cmocka_unit_test(test_open_case),
 		cmocka_unit_test(test_add_run_stores_everything),
 		cmocka_unit_test(test_failed_add_run_leaves_nothing),
+		cmocka_unit_test(test_many_metrics),
+		cmocka_unit_test(test_metric_dictionary),
 		cmocka_unit_test(test_foreach_point),
 		cmocka_unit_test(test_typical_seconds),
 		cmocka_unit_test(test_locked_database),

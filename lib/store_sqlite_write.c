@@ -1,0 +1,516 @@
+/*
+ * store_sqlite_write.c - what the SQLite store writes: machines, commits,
+ * benchmark cases, runs (with their metrics and model measurements) and
+ * builds. A run is one BEGIN IMMEDIATE transaction: it is stored whole or
+ * not at all.
+ */
+#include "store_sqlite_internal.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define COMMIT_MESSAGE_CHARS 70 /* transformers v1: commit_message VARCHAR(70) */
+
+static const char MACHINE_UPSERT_SQL[] =
+	"INSERT INTO machines (fingerprint, hostname, os, kernel, arch, cpu_model, cpu_count, memory_bytes, gpus,"
+	" created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+	" ON CONFLICT (fingerprint) DO UPDATE SET hostname = excluded.hostname, os = excluded.os,"
+	" kernel = excluded.kernel, arch = excluded.arch, cpu_model = excluded.cpu_model,"
+	" cpu_count = excluded.cpu_count, memory_bytes = excluded.memory_bytes, gpus = excluded.gpus";
+static const char MACHINE_ID_SQL[] = "SELECT machine_id FROM machines WHERE fingerprint = ?1";
+static const char COMMIT_UPSERT_SQL[] =
+	"INSERT INTO commits (repository, sha, parents, author_name, author_email, author_time, commit_time, subject)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	" ON CONFLICT (repository, sha) DO UPDATE SET parents = excluded.parents, author_name = excluded.author_name,"
+	" author_email = excluded.author_email, author_time = excluded.author_time,"
+	" commit_time = excluded.commit_time, subject = excluded.subject";
+static const char CASE_INSERT_SQL[] =
+	"INSERT INTO benchmarks (repository, branch, commit_id, commit_message, machine_id, suite_hash, name, params,"
+	" metadata, status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?10)"
+	" ON CONFLICT (repository, commit_id, machine_id, name, params, suite_hash) DO NOTHING";
+static const char CASE_SELECT_SQL[] = "SELECT benchmark_id, status FROM benchmarks WHERE repository = ?1"
+				      " AND commit_id = ?2 AND machine_id = ?3 AND name = ?4 AND params = ?5"
+				      " AND suite_hash = ?6";
+static const char CASE_MEASURED_SQL[] =
+	"SELECT idx FROM runs WHERE benchmark_id = ?1 AND kind = 'measured' ORDER BY idx";
+static const char CASE_WARMUPS_SQL[] = "SELECT count(*) FROM runs WHERE benchmark_id = ?1 AND kind = 'warmup'";
+static const char CASE_STATUS_SQL[] = "UPDATE benchmarks SET status = ?2, updated_at = ?3 WHERE benchmark_id = ?1";
+static const char RUN_INSERT_SQL[] =
+	"INSERT INTO runs (benchmark_id, kind, idx, started_at, wall_s, user_s, sys_s, peak_rss_bytes, peak_source,"
+	" exit_code, term_signal, status, stdout_log, stderr_log, env_hash, cpu_list, diagnostics)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+static const char MODEL_INSERT_SQL[] =
+	"INSERT INTO model_measurements (benchmark_id, run_id, measurements, time) VALUES (?1, ?2, ?3, ?4)";
+static const char BUILD_INSERT_SQL[] =
+	"INSERT INTO builds (repository, commit_id, machine_id, build_key, status, started_at, duration_s, log_path)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+/* ISO-8601 UTC with milliseconds, "2026-11-26T15:30:00.123Z", the one
+ * timestamp format of the schema: it sorts as text and reads in any tool. */
+static void format_iso_ms(int64_t unix_ns, char out[32])
+{
+	int64_t ms = unix_ns / 1000000;
+	if (unix_ns % 1000000 < 0)
+		ms--;
+	int64_t secs = ms / 1000, frac = ms % 1000;
+	if (frac < 0) {
+		frac += 1000;
+		secs--;
+	}
+	time_t t = (time_t)secs;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03dZ", (int)frac);
+}
+
+static void now_iso(char out[32])
+{
+	format_iso_ms(bl_now_unix_ns(), out);
+}
+
+static void bind_time(sqlite3_stmt *st, int i, int64_t unix_ns, char buf[32])
+{
+	/* 0 means "not known" in the records, not 1970. */
+	if (unix_ns == 0) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	format_iso_ms(unix_ns, buf);
+	bind_text(st, i, buf);
+}
+
+/* First max_chars characters of a UTF-8 string, never cutting a character
+ * in two (transformers v1 keeps commit_message to 70 characters). */
+static char *truncate_utf8(const char *s, size_t max_chars)
+{
+	size_t chars = 0, i = 0;
+	for (; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80) {
+			if (chars == max_chars)
+				break;
+			chars++;
+		}
+	}
+	return bl_xstrndup(s, i);
+}
+
+static bool is_json_object(const char *text)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
+	bool ok = j && json_is_object(j);
+	json_decref(j);
+	return ok;
+}
+
+/* ---- machines and commits -------------------------------------------------------------------------------------- */
+
+int bl_sqlite_put_machine(struct bl_store *bs, const struct bl_machine *m, int64_t *machine_id,
+			      struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	if (!m->fingerprint[0])
+		return bl_fail(err, "cannot store machine '%s': it has no fingerprint",
+			       m->hostname ? m->hostname : "?");
+	char now[32];
+	now_iso(now);
+	if (bl_sqlite_tx(s, ST_BEGIN_IMMEDIATE, err, "cannot store the machine") != 0)
+		return -1;
+	sqlite3_stmt *up = bl_sqlite_stmt(s, ST_MACHINE_UPSERT, MACHINE_UPSERT_SQL, err);
+	sqlite3_stmt *sel = up ? bl_sqlite_stmt(s, ST_MACHINE_ID, MACHINE_ID_SQL, err) : NULL;
+	if (!sel)
+		goto fail;
+	bind_text(up, 1, m->fingerprint);
+	bind_text(up, 2, m->hostname);
+	bind_text(up, 3, m->os);
+	bind_text(up, 4, m->kernel);
+	bind_text(up, 5, m->arch);
+	bind_text(up, 6, m->cpu_model);
+	sqlite3_bind_int(up, 7, m->cpu_count);
+	sqlite3_bind_int64(up, 8, m->memory_bytes);
+	bind_text(up, 9, m->gpus_json ? m->gpus_json : "[]");
+	bind_text(up, 10, now);
+	int rc = exec_stmt(up);
+	if (rc != SQLITE_OK) {
+		bl_sqlite_fail(s, rc, err, "cannot store machine '%s'", m->hostname ? m->hostname : m->fingerprint);
+		goto fail;
+	}
+	bind_text(sel, 1, m->fingerprint);
+	rc = sqlite3_step(sel);
+	if (rc == SQLITE_ROW)
+		*machine_id = sqlite3_column_int64(sel, 0);
+	sqlite3_reset(sel);
+	if (rc != SQLITE_ROW) {
+		bl_sqlite_fail(s, rc, err, "cannot read back machine '%s'", m->fingerprint);
+		goto fail;
+	}
+	if (bl_sqlite_tx(s, ST_COMMIT, err, "cannot store the machine") != 0)
+		goto fail;
+	return 0;
+fail:
+	bl_sqlite_rollback(s);
+	return -1;
+}
+
+int bl_sqlite_find_machine(struct bl_store *bs, const char *fingerprint, int64_t *machine_id,
+			       struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	sqlite3_stmt *sel = bl_sqlite_stmt(s, ST_MACHINE_ID, MACHINE_ID_SQL, err);
+	if (!sel)
+		return -1;
+	*machine_id = 0;
+	bind_text(sel, 1, fingerprint);
+	int rc = sqlite3_step(sel);
+	if (rc == SQLITE_ROW)
+		*machine_id = sqlite3_column_int64(sel, 0);
+	sqlite3_reset(sel);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return bl_sqlite_fail(s, rc, err, "cannot look up machine '%s'", fingerprint);
+	return 0;
+}
+
+int bl_sqlite_put_commit(struct bl_store *bs, const char *repository, const struct bl_commit_info *ci,
+			     struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	if (!repository || !ci->sha[0])
+		return bl_fail(err, "cannot store commit: repository and SHA are required");
+	sqlite3_stmt *st = bl_sqlite_stmt(s, ST_COMMIT_UPSERT, COMMIT_UPSERT_SQL, err);
+	if (!st)
+		return -1;
+	char author_time[32], commit_time[32];
+	format_iso_ms(ci->author_time * 1000000000LL, author_time);
+	format_iso_ms(ci->commit_time * 1000000000LL, commit_time);
+	bind_text(st, 1, repository);
+	bind_text(st, 2, ci->sha);
+	bind_text(st, 3, ci->parents ? ci->parents : "");
+	bind_text(st, 4, ci->author_name);
+	bind_text(st, 5, ci->author_email);
+	bind_text(st, 6, author_time);
+	bind_text(st, 7, commit_time);
+	bind_text(st, 8, ci->subject);
+	int rc = exec_stmt(st);
+	if (rc != SQLITE_OK)
+		return bl_sqlite_fail(s, rc, err, "cannot store commit %.12s", ci->sha);
+	return 0;
+}
+
+/* ---- cases ----------------------------------------------------------------------------------------------------- */
+
+static int read_case_state(struct sqlite_store *s, struct bl_case_state *st, struct bl_error *err)
+{
+	sqlite3_stmt *q = bl_sqlite_stmt(s, ST_CASE_MEASURED, CASE_MEASURED_SQL, err);
+	if (!q)
+		return -1;
+	size_t cap = 0;
+	sqlite3_bind_int64(q, 1, st->benchmark_id);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		BL_GROW(st->measured_done, cap, st->n_measured_done + 1);
+		st->measured_done[st->n_measured_done++] = sqlite3_column_int(q, 0);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return bl_sqlite_fail(s, rc, err, "cannot read the runs of benchmark %lld",
+				      (long long)st->benchmark_id);
+	q = bl_sqlite_stmt(s, ST_CASE_WARMUPS, CASE_WARMUPS_SQL, err);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, st->benchmark_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		st->n_warmups = sqlite3_column_int(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW)
+		return bl_sqlite_fail(s, rc, err, "cannot count the warm-ups of benchmark %lld",
+				      (long long)st->benchmark_id);
+	return 0;
+}
+
+int bl_sqlite_open_case(struct bl_store *bs, const struct bl_case_key *key, struct bl_case_state *st,
+			    struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	memset(st, 0, sizeof(*st));
+	if (!key->repository || !key->commit_sha || !key->name || !key->suite_hash || !*key->name)
+		return bl_fail(err, "cannot open benchmark case: repository, commit, name and suite hash are required");
+	const char *params = key->params_json ? key->params_json : "{}";
+	const char *metadata = key->metadata_json ? key->metadata_json : "{}";
+	if (!is_json_object(params))
+		return bl_fail(err, "cannot open benchmark case '%s': params are not a JSON object: %s", key->name,
+			       params);
+	if (!is_json_object(metadata))
+		return bl_fail(err, "cannot open benchmark case '%s': metadata is not a JSON object", key->name);
+	char *message = key->commit_subject ? truncate_utf8(key->commit_subject, COMMIT_MESSAGE_CHARS) : NULL;
+	char now[32];
+	now_iso(now);
+	int rc;
+	enum stmt_id begin = key->lookup_only ? ST_BEGIN : ST_BEGIN_IMMEDIATE;
+	if (bl_sqlite_tx(s, begin, err, "cannot open the benchmark case") != 0) {
+		free(message);
+		return -1;
+	}
+	sqlite3_stmt *ins = bl_sqlite_stmt(s, ST_CASE_INSERT, CASE_INSERT_SQL, err);
+	sqlite3_stmt *sel = ins ? bl_sqlite_stmt(s, ST_CASE_SELECT, CASE_SELECT_SQL, err) : NULL;
+	if (!sel)
+		goto fail;
+	if (key->lookup_only)
+		goto select;
+	bind_text(ins, 1, key->repository);
+	bind_text(ins, 2, key->branch);
+	bind_text(ins, 3, key->commit_sha);
+	bind_text(ins, 4, message);
+	sqlite3_bind_int64(ins, 5, key->machine_id);
+	bind_text(ins, 6, key->suite_hash);
+	bind_text(ins, 7, key->name);
+	bind_text(ins, 8, params);
+	bind_text(ins, 9, metadata);
+	bind_text(ins, 10, now);
+	rc = exec_stmt(ins);
+	if (rc != SQLITE_OK) {
+		if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+			bl_fail(err, "cannot open benchmark case '%s': machine %lld is not in '%s'", key->name,
+				(long long)key->machine_id, s->path);
+		else
+			bl_sqlite_fail(s, rc, err, "cannot open benchmark case '%s'", key->name);
+		goto fail;
+	}
+select:
+	bind_text(sel, 1, key->repository);
+	bind_text(sel, 2, key->commit_sha);
+	sqlite3_bind_int64(sel, 3, key->machine_id);
+	bind_text(sel, 4, key->name);
+	bind_text(sel, 5, params);
+	bind_text(sel, 6, key->suite_hash);
+	rc = sqlite3_step(sel);
+	if (rc == SQLITE_ROW) {
+		st->benchmark_id = sqlite3_column_int64(sel, 0);
+		const unsigned char *status = sqlite3_column_text(sel, 1);
+		snprintf(st->status, sizeof(st->status), "%s", status ? (const char *)status : "");
+	}
+	sqlite3_reset(sel);
+	if (rc == SQLITE_DONE && key->lookup_only) {
+		/* Not stored yet: an empty state, and nothing written. */
+		if (bl_sqlite_tx(s, ST_COMMIT, err, "cannot look up the benchmark case") != 0)
+			goto fail;
+		free(message);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		bl_sqlite_fail(s, rc, err, "cannot read back benchmark case '%s'", key->name);
+		goto fail;
+	}
+	if (read_case_state(s, st, err) != 0)
+		goto fail;
+	if (bl_sqlite_tx(s, ST_COMMIT, err, "cannot open the benchmark case") != 0)
+		goto fail;
+	free(message);
+	return 0;
+fail:
+	bl_sqlite_rollback(s);
+	free(message);
+	bl_case_state_release(st);
+	memset(st, 0, sizeof(*st));
+	return -1;
+}
+
+int bl_sqlite_set_case_status(struct bl_store *bs, int64_t benchmark_id, const char *status,
+				  struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	if (!status || !*status)
+		return bl_fail(err, "cannot set the status of benchmark %lld: empty status", (long long)benchmark_id);
+	sqlite3_stmt *st = bl_sqlite_stmt(s, ST_CASE_STATUS, CASE_STATUS_SQL, err);
+	if (!st)
+		return -1;
+	char now[32];
+	now_iso(now);
+	sqlite3_bind_int64(st, 1, benchmark_id);
+	bind_text(st, 2, status);
+	bind_text(st, 3, now);
+	int rc = exec_stmt(st);
+	if (rc != SQLITE_OK)
+		return bl_sqlite_fail(s, rc, err, "cannot set the status of benchmark %lld", (long long)benchmark_id);
+	if (sqlite3_changes(s->db) == 0)
+		return bl_fail(err, "cannot set the status of benchmark %lld: no such benchmark in '%s'",
+			       (long long)benchmark_id, s->path);
+	return 0;
+}
+
+/* ---- runs and builds ------------------------------------------------------------------------------------------- */
+
+static int insert_run_row(struct sqlite_store *s, const struct bl_run_record *r, const char *what,
+			  struct bl_error *err)
+{
+	sqlite3_stmt *st = bl_sqlite_stmt(s, ST_RUN_INSERT, RUN_INSERT_SQL, err);
+	if (!st)
+		return -1;
+	char started[32];
+	sqlite3_bind_int64(st, 1, r->benchmark_id);
+	bind_text(st, 2, r->warmup ? "warmup" : "measured");
+	sqlite3_bind_int(st, 3, r->index);
+	bind_time(st, 4, r->start_unix_ns, started);
+	sqlite3_bind_double(st, 5, r->wall_s);
+	sqlite3_bind_double(st, 6, r->user_s);
+	sqlite3_bind_double(st, 7, r->sys_s);
+	if (r->peak_rss_bytes >= 0)
+		sqlite3_bind_int64(st, 8, r->peak_rss_bytes);
+	else
+		sqlite3_bind_null(st, 8);
+	bind_text(st, 9, r->peak_source);
+	/* A process killed by a signal has no exit status; one that exited has no signal. */
+	if (r->term_signal)
+		sqlite3_bind_null(st, 10);
+	else
+		sqlite3_bind_int(st, 10, r->exit_code);
+	if (r->term_signal)
+		sqlite3_bind_int(st, 11, r->term_signal);
+	else
+		sqlite3_bind_null(st, 11);
+	bind_text(st, 12, r->status);
+	bind_text(st, 13, r->stdout_log);
+	bind_text(st, 14, r->stderr_log);
+	bind_text(st, 15, r->env_hash);
+	bind_text(st, 16, r->cpu_list);
+	bind_text(st, 17, r->diagnostics);
+	int rc = exec_stmt(st);
+	if (rc == SQLITE_OK)
+		return 0;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return bl_fail(err, "%s: measured run %d of benchmark %lld is already stored in '%s'", what, r->index,
+			       (long long)r->benchmark_id, s->path);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return bl_fail(err, "%s: benchmark %lld is not in '%s'", what, (long long)r->benchmark_id, s->path);
+	return bl_sqlite_fail(s, rc, err, "%s", what);
+}
+
+static int insert_measurements(struct sqlite_store *s, const struct bl_run_record *r, int64_t run_id,
+			       const char *now, const char *what, struct bl_error *err)
+{
+	if (r->n_measurements == 0)
+		return 0;
+	sqlite3_stmt *st = bl_sqlite_stmt(s, ST_MODEL_INSERT, MODEL_INSERT_SQL, err);
+	if (!st)
+		return -1;
+	for (size_t i = 0; i < r->n_measurements; i++) {
+		if (!r->measurements[i] || !is_json_object(r->measurements[i]))
+			return bl_fail(err, "%s: model measurement %zu is not a JSON object", what, i + 1);
+		sqlite3_bind_int64(st, 1, r->benchmark_id);
+		sqlite3_bind_int64(st, 2, run_id);
+		bind_text(st, 3, r->measurements[i]);
+		bind_text(st, 4, now);
+		int rc = exec_stmt(st);
+		if (rc != SQLITE_OK)
+			return bl_sqlite_fail(s, rc, err, "%s: model measurement %zu", what, i + 1);
+	}
+	return 0;
+}
+
+/* One attempt at storing run r in its own transaction. */
+static int add_run_once(struct sqlite_store *s, const struct bl_run_record *r, const char *now, const char *what,
+			int64_t *run_id, struct bl_error *err)
+{
+	if (bl_sqlite_tx(s, ST_BEGIN_IMMEDIATE, err, what) != 0)
+		return -1;
+	int ret = insert_run_row(s, r, what, err);
+	int64_t id = sqlite3_last_insert_rowid(s->db);
+	/* benchmarks.updated_at is not touched here: it would add a page to every
+	 * run's commit for a time that runs.started_at already records. */
+	if (ret == 0)
+		ret = bl_sqlite_insert_metrics(s, r, id, what, err);
+	if (ret == 0)
+		ret = insert_measurements(s, r, id, now, what, err);
+	/* A failed run marks its case failed in the same transaction, so no
+	 * crash between two writes can leave a failure behind a 'pending' case
+	 * that a resume would then complete. */
+	if (ret == 0 && r->status && strcmp(r->status, "ok")) {
+		sqlite3_stmt *st = bl_sqlite_stmt(s, ST_CASE_STATUS, CASE_STATUS_SQL, err);
+		if (!st) {
+			ret = -1;
+		} else {
+			sqlite3_bind_int64(st, 1, r->benchmark_id);
+			bind_text(st, 2, BL_CASE_FAILED);
+			bind_text(st, 3, now);
+			int rc = exec_stmt(st);
+			if (rc != SQLITE_OK)
+				ret = bl_sqlite_fail(s, rc, err, "%s: cannot mark its case failed", what);
+		}
+	}
+	if (ret == 0)
+		ret = bl_sqlite_tx(s, ST_COMMIT, err, what);
+	if (ret != 0) {
+		bl_sqlite_rollback(s);
+		bl_sqlite_forget_metric_keys(s);
+		return ret;
+	}
+	*run_id = id;
+	return 0;
+}
+
+int bl_sqlite_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	char what[160];
+	snprintf(what, sizeof(what), "cannot store %s run %d of benchmark %lld", r->warmup ? "warm-up" : "measured",
+		 r->index, (long long)r->benchmark_id);
+	if (!r->status || !*r->status)
+		return bl_fail(err, "%s: it has no status", what);
+	if (r->index < 0)
+		return bl_fail(err, "%s: negative index", what);
+	if (r->n_metrics && !r->metrics)
+		return bl_fail(err, "%s: metrics missing", what);
+	if (r->n_metrics > BL_SQLITE_VALUES_PER_RUN)
+		return bl_fail(err, "%s: %zu metrics, more than the %d a run can hold", what, r->n_metrics,
+			       BL_SQLITE_VALUES_PER_RUN);
+	if (r->n_measurements && !r->measurements)
+		return bl_fail(err, "%s: measurements missing", what);
+	char now[32] = "";
+	if (r->n_measurements)
+		now_iso(now);
+	int64_t id = 0;
+	int ret = add_run_once(s, r, now, what, &id, err);
+	/* Someone deleted a dictionary row this store had cached; the keys are
+	 * forgotten by now, so a second attempt looks the names up afresh. */
+	if (ret == BL_SQLITE_STALE_KEYS)
+		ret = add_run_once(s, r, now, what, &id, err);
+	if (ret != 0)
+		return -1;
+	if (run_id)
+		*run_id = id;
+	return 0;
+}
+
+int bl_sqlite_add_build(struct bl_store *bs, const struct bl_build_record *b, struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	if (!b->repository || !b->commit_sha || !b->status || !*b->status)
+		return bl_fail(err, "cannot store build: repository, commit and status are required");
+	sqlite3_stmt *st = bl_sqlite_stmt(s, ST_BUILD_INSERT, BUILD_INSERT_SQL, err);
+	if (!st)
+		return -1;
+	char started[32];
+	bind_text(st, 1, b->repository);
+	bind_text(st, 2, b->commit_sha);
+	sqlite3_bind_int64(st, 3, b->machine_id);
+	bind_text(st, 4, b->build_key);
+	bind_text(st, 5, b->status);
+	bind_time(st, 6, b->start_unix_ns, started);
+	if (b->duration_s >= 0 && isfinite(b->duration_s))
+		sqlite3_bind_double(st, 7, b->duration_s);
+	else
+		sqlite3_bind_null(st, 7);
+	bind_text(st, 8, b->log_path);
+	int rc = exec_stmt(st);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return bl_fail(err, "cannot store the build of %.12s: machine %lld is not in '%s'", b->commit_sha,
+			       (long long)b->machine_id, s->path);
+	if (rc != SQLITE_OK)
+		return bl_sqlite_fail(s, rc, err, "cannot store the build of %.12s", b->commit_sha);
+	return 0;
+}
