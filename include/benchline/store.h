@@ -19,16 +19,17 @@
  *   runs(run_id, benchmark_id, kind 'warmup'|'measured', idx, started_at,
  *        wall_s, user_s, sys_s, peak_rss_bytes, peak_source, exit_code,
  *        term_signal, status, stdout_log, stderr_log, env_hash, cpu_list,
- *        diagnostics)           UNIQUE(benchmark_id, idx) for measured runs
- *   metrics(run_id, seq, name, value, unit, better)
- *        PRIMARY KEY(run_id, seq) WITHOUT ROWID: clustered by run; seq is the
- *        metric's position in the run's output, so a name may repeat
+ *        diagnostics)    one unique index keeps measured (benchmark_id, idx) unique
+ *   metric_names(metric_key, name, unit, better)    each distinct metric once
+ *   metric_values(value_id = run_id * 1000000 + seq, metric_key, value)
+ *   metrics      a read-only VIEW (run_id, seq, name, value, unit, better)
  *   model_measurements(measurement_id, benchmark_id, run_id, measurements, time)
  *   device_measurements(measurement_id, benchmark_id, run_id, cpu_util,
  *        mem_megabytes, gpu_util, gpu_mem_megabytes, time)
  *
  * A run is stored in one transaction with its metrics and measurements: it is
- * there whole or not at all. A case (benchmark row) becomes 'complete' when
+ * there whole or not at all. A run whose status is not "ok" marks its case
+ * 'failed' in that same transaction. A case (benchmark row) becomes 'complete' when
  * all its measured repetitions are stored.
  *
  * A struct bl_store is used by one thread at a time (the SQLite connection is
