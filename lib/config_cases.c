@@ -223,7 +223,7 @@ static int make_case(const struct bl_cfg_params *pp, const struct bl_benchmark_c
 	c->command.column = b->command.column;
 	bl_strvec_init(&c->command.argv);
 	for (size_t i = 0; i < b->command.argv.n; i++) {
-		char *word;
+		char *word = NULL;
 		if (subst_owned(pp, b, choice, b->command.argv.v[i], &word, err))
 			return -1;
 		bl_strvec_push_owned(&c->command.argv, word);
