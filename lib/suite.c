@@ -1,6 +1,6 @@
 /* suite.c - suite hashes: what exactly was measured. */
 #include "benchline/suite.h"
-#include "benchline/proc.h"
+#include "git_internal.h"
 #include "benchline/sha256.h"
 
 #include <dirent.h>
@@ -78,29 +78,35 @@ out:
 	return rc;
 }
 
+/* Runs `git -C repo ARGS... -- paths...` through the one git runner (its
+ * clean environment included) and returns stdout in out. */
+static int git_over_paths(const char *repo, const char *const *args, size_t n_args, const struct bl_strvec *paths,
+			  struct bl_buf *out, struct bl_error *err, const char *what)
+{
+	struct bl_strvec argv;
+	bl_strvec_init(&argv);
+	for (size_t i = 0; i < n_args; i++)
+		bl_strvec_push(&argv, args[i]);
+	bl_strvec_push(&argv, "--");
+	for (size_t i = 0; i < paths->n; i++)
+		bl_strvec_push(&argv, paths->v[i]);
+	struct bl_git_cmd cmd = {.dir = repo};
+	int rc = bl_git_ok(&cmd, (const char *const *)argv.v, out, err, "%s", what);
+	bl_strvec_release(&argv);
+	return rc;
+}
+
 int bl_suite_list_files(const char *repo, const struct bl_strvec *paths, struct bl_strvec *files, struct bl_error *err)
 {
 	bl_strvec_init(files);
 	if (!paths->n)
 		return 0;
-	struct bl_strvec argv;
-	bl_strvec_init(&argv);
-	const char *fixed[] = {"git", "-C", repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"};
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		bl_strvec_push(&argv, fixed[i]);
-	for (size_t i = 0; i < paths->n; i++)
-		bl_strvec_push(&argv, paths->v[i]);
-	struct bl_buf o, e;
+	static const char *const args[] = {"ls-files", "-z", "--cached", "--others", "--exclude-standard"};
+	struct bl_buf o;
 	bl_buf_init(&o);
-	bl_buf_init(&e);
-	struct bl_proc_result res;
-	struct bl_proc_opts popts = {.out_fd = -1};
-	int rc = bl_proc_run(argv.v, &popts, &o, &e, &res, err);
-	bl_strvec_release(&argv);
-	if (rc == 0 && res.exit_code != 0) {
-		bl_buf_rtrim(&e);
-		rc = bl_fail(err, "cannot list the suite files in '%s': %s", repo, e.data);
-	}
+	char *what = bl_xasprintf("cannot list the suite files in '%s'", repo);
+	int rc = git_over_paths(repo, args, 5, paths, &o, err, what);
+	free(what);
 	/* Tracked files deleted from the tree are listed too; they are not part
 	 * of today's suite. */
 	for (const char *p = o.data; rc == 0 && p < o.data + o.len; p += strlen(p) + 1) {
@@ -111,7 +117,6 @@ int bl_suite_list_files(const char *repo, const struct bl_strvec *paths, struct 
 		free(full);
 	}
 	bl_buf_release(&o);
-	bl_buf_release(&e);
 	if (rc == 0) {
 		qsort(files->v, files->n, sizeof(char *), cmp_str);
 		size_t out = 0;
@@ -156,32 +161,15 @@ int bl_suite_files_digest_at(const char *repo, const char *sha, const struct bl_
 	bl_sha256_init(&h);
 	hash_str(&h, "commit");
 	if (paths->n) {
-		struct bl_strvec argv;
-		bl_strvec_init(&argv);
-		bl_strvec_push(&argv, "git");
-		bl_strvec_push(&argv, "-C");
-		bl_strvec_push(&argv, repo);
-		bl_strvec_push(&argv, "ls-tree");
-		bl_strvec_push(&argv, "-z");
-		bl_strvec_push(&argv, sha);
-		bl_strvec_push(&argv, "--");
-		for (size_t i = 0; i < paths->n; i++)
-			bl_strvec_push(&argv, paths->v[i]);
-		struct bl_buf o, e;
+		const char *args[] = {"ls-tree", "-z", sha};
+		struct bl_buf o;
 		bl_buf_init(&o);
-		bl_buf_init(&e);
-		struct bl_proc_result res;
-		struct bl_proc_opts popts = {.out_fd = -1};
-		int rc = bl_proc_run(argv.v, &popts, &o, &e, &res, err);
-		bl_strvec_release(&argv);
-		if (rc == 0 && res.exit_code != 0) {
-			bl_buf_rtrim(&e);
-			rc = bl_fail(err, "cannot list suite files at %.12s: %s", sha, e.data);
-		}
+		char *what = bl_xasprintf("cannot list suite files at %.12s", sha);
+		int rc = git_over_paths(repo, args, 3, paths, &o, err, what);
+		free(what);
 		if (rc == 0)
 			bl_sha256_update(&h, o.data, o.len);
 		bl_buf_release(&o);
-		bl_buf_release(&e);
 		if (rc)
 			return -1;
 	}
