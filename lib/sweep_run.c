@@ -1,0 +1,245 @@
+/* sweep_run.c - one benchmark run: spawn, measure, collect metrics, store. */
+#include "sweep_internal.h"
+#include "benchline/proc.h"
+#include "benchline/sha256.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Metric names benchline records for every run. */
+static const char *const builtin_metrics[] = {"wall_time", "user_time", "system_time", "cpu_time", "peak_memory"};
+
+static void add_builtin_metrics(struct bl_metric_list *m, const struct bl_run_result *r)
+{
+	bl_metric_list_add(m, "wall_time", r->wall_s, "s", BL_BETTER_LOWER);
+	bl_metric_list_add(m, "user_time", r->user_s, "s", BL_BETTER_LOWER);
+	bl_metric_list_add(m, "system_time", r->sys_s, "s", BL_BETTER_LOWER);
+	bl_metric_list_add(m, "cpu_time", r->user_s + r->sys_s, "s", BL_BETTER_LOWER);
+	if (r->peak_rss_bytes >= 0)
+		bl_metric_list_add(m, "peak_memory", (double)r->peak_rss_bytes, "B", BL_BETTER_LOWER);
+}
+
+static bool is_builtin(const char *name)
+{
+	for (size_t i = 0; i < sizeof(builtin_metrics) / sizeof(builtin_metrics[0]); i++)
+		if (!strcmp(name, builtin_metrics[i]))
+			return true;
+	return false;
+}
+
+/* Protocol metrics (declared directions applied, reserved names refused)
+ * followed by the built-in ones. Problems are appended to diags. */
+static void collect_metrics(const struct bl_case *c, const struct bl_protocol_result *pr,
+			    const struct bl_run_result *res, struct bl_metric_list *out, struct bl_buf *diags)
+{
+	for (size_t i = 0; i < pr->n_diags; i++)
+		bl_buf_printf(diags, "metrics line %zu: %s\n", pr->diags[i].line, pr->diags[i].reason);
+	for (size_t i = 0; i < pr->metrics.n; i++) {
+		const struct bl_metric *m = &pr->metrics.items[i];
+		if (is_builtin(m->name)) {
+			bl_buf_printf(diags, "metric '%s' ignored: the name is reserved for benchline's own measurement\n",
+				      m->name);
+			continue;
+		}
+		enum bl_better better = m->better;
+		for (size_t j = 0; j < c->bench->n_metrics; j++)
+			if (!strcmp(c->bench->metrics[j].name, m->name))
+				better = c->bench->metrics[j].better;
+		bl_metric_list_add(out, m->name, m->value, m->unit, better);
+	}
+	add_builtin_metrics(out, res);
+}
+
+static void env_hash(char *const *envp, const char *cpu_list, char out[65])
+{
+	size_t n = 0;
+	while (envp[n])
+		n++;
+	char **sorted = bl_xmalloc((n + 1) * sizeof(char *));
+	memcpy(sorted, envp, n * sizeof(char *));
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(sorted[j - 1], sorted[j]) > 0; j--) {
+			char *t = sorted[j];
+			sorted[j] = sorted[j - 1];
+			sorted[j - 1] = t;
+		}
+	struct bl_sha256 h;
+	bl_sha256_init(&h);
+	for (size_t i = 0; i < n; i++) {
+		/* benchline's own variables name the commit, case and run; the
+		 * hash is about the environment they run in. */
+		if (!strncmp(sorted[i], "BENCHLINE_", 10))
+			continue;
+		bl_sha256_update(&h, sorted[i], strlen(sorted[i]) + 1);
+	}
+	if (cpu_list)
+		bl_sha256_update(&h, cpu_list, strlen(cpu_list) + 1);
+	bl_sha256_hex(&h, out);
+	free(sorted);
+}
+
+/* One run of case c at commit k: spawn, measure, parse, store. ordinal is
+ * the position among this sweep's warm-ups or repetitions of the case. */
+int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordinal, struct bl_error *err)
+{
+	const struct bl_sweep_opts *o = s->o;
+	struct commit_work *cw = &s->commits[k];
+	const struct bl_case *bc = &s->cases[c];
+	struct case_work *w = &cw->cases[c];
+	int index = warmup ? w->st.n_warmups + ordinal : w->todo[ordinal];
+	int rc = -1;
+
+	char *dir = bl_xasprintf("%s/%.12s/%s", s->logs_dir, cw->ci.sha, w->log_name);
+	char *out_log = bl_xasprintf("%s/%s%d.out", dir, warmup ? "warmup" : "run", index);
+	char *err_log = bl_xasprintf("%s/%s%d.err", dir, warmup ? "warmup" : "run", index);
+	char *cwd = bc->cwd ? bl_xasprintf("%s/%s", cw->wt.path, bc->cwd) : bl_xstrdup(cw->wt.path);
+	struct bl_strvec argv, env;
+	struct bl_kv extra[80];
+	size_t n_extra = 0;
+	char idx_text[16];
+	snprintf(idx_text, sizeof(idx_text), "%d", index);
+	struct bl_protocol_result proto;
+	bl_protocol_result_init(&proto);
+	struct bl_metric_list metrics = {0};
+	struct bl_buf diags, mbuf;
+	bl_buf_init(&diags);
+	bl_buf_init(&mbuf);
+	bl_sweep_command_argv(&bc->command, &argv);
+	for (size_t i = 0; i < bc->n_env && n_extra < 72; i++)
+		extra[n_extra++] = bc->env[i];
+	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_METRICS", .value = s->metrics_path};
+	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_COMMIT", .value = cw->ci.sha};
+	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_BENCHMARK", .value = bc->bench->name};
+	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_PARAMS", .value = bc->params_json};
+	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_REPETITION", .value = idx_text};
+	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_WARMUP", .value = warmup ? "1" : "0"};
+	bl_sweep_child_env(&env, extra, n_extra);
+
+	if (bl_mkdirs(dir, 0755, err))
+		goto out;
+	/* With both kinds of benchmark, switch the suite files to what this
+	 * one asks for: today's (overlay) or the commit's own. */
+	if (s->any_overlay) {
+		bool want = bc->bench->files == BL_FILES_CURRENT;
+		if (want && !cw->overlaid && bl_worktree_overlay(o->repo, &cw->wt, &s->suite_files, err))
+			goto out;
+		if (!want && cw->overlaid && bl_worktree_restore(&cw->wt, &o->cfg->suite, err))
+			goto out;
+		cw->overlaid = want;
+	}
+	int mfd = open(s->metrics_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (mfd < 0) {
+		bl_fail_errno(err, errno, "cannot create metrics file '%s'", s->metrics_path);
+		goto out;
+	}
+	close(mfd);
+
+	struct bl_sweep_progress p;
+	bl_sweep_progress_at(s, k, &p);
+	p.case_label = bc->label;
+	p.warmup = warmup;
+	p.index = index;
+	p.ordinal = ordinal + 1;
+	p.count = warmup ? w->warmups : (int)w->n_todo;
+	if (o->events && o->events->run_begin)
+		o->events->run_begin(o->events->ctx, &p);
+
+	struct bl_run_spec spec = {
+		.argv = argv.v,
+		.cwd = cwd,
+		.envp = env.v,
+		.timeout_s = bc->bench->timeout_s,
+		.stdout_path = out_log,
+		.stderr_path = err_log,
+		.cpus = o->cpus,
+		.n_cpus = o->n_cpus,
+		.interrupt = o->interrupt,
+	};
+	struct bl_run_result res;
+	if (bl_run(&spec, &res, err))
+		goto out;
+	if (res.status == BL_RUN_INTERRUPTED) {
+		s->t->interrupted = true;
+		rc = 0;
+		goto out;
+	}
+	if (bl_read_file(s->metrics_path, &mbuf, err))
+		goto out;
+	bl_protocol_parse(mbuf.data, mbuf.len, &proto);
+	collect_metrics(bc, &proto, &res, &metrics, &diags);
+	if (res.status == BL_RUN_SPAWN_FAILED)
+		bl_buf_printf(&diags, "%s\n", res.spawn_error);
+
+	char ehash[65];
+	env_hash(env.v, o->cpu_list, ehash);
+	bl_buf_rtrim(&diags);
+	struct bl_run_record rec = {
+		.benchmark_id = w->st.benchmark_id,
+		.warmup = warmup,
+		.index = index,
+		.start_unix_ns = res.start_unix_ns,
+		.wall_s = res.wall_s,
+		.user_s = res.user_s,
+		.sys_s = res.sys_s,
+		.peak_rss_bytes = res.peak_rss_bytes,
+		.peak_source = res.peak_source == BL_PEAK_CGROUP   ? "cgroup"
+			       : res.peak_source == BL_PEAK_RUSAGE ? "rusage"
+								   : NULL,
+		.exit_code = res.exit_code,
+		.term_signal = res.term_signal,
+		.status = bl_run_status_name(res.status),
+		.stdout_log = out_log,
+		.stderr_log = err_log,
+		.env_hash = ehash,
+		.cpu_list = o->cpu_list,
+		.diagnostics = diags.len ? diags.data : NULL,
+		.metrics = metrics.items,
+		.n_metrics = metrics.n,
+		.measurements = proto.measurements.v,
+		.n_measurements = proto.measurements.n,
+	};
+	int64_t run_id;
+	if (bl_store_add_run(o->store, &rec, &run_id, err))
+		goto out;
+	s->runs_done++;
+	if (warmup)
+		w->warmups_done++;
+	else
+		w->stored++;
+	if (res.status == BL_RUN_OK) {
+		s->t->runs_ok++;
+	} else {
+		s->t->runs_failed++;
+		/* A benchmark that fails at a commit fails the same way again:
+		 * its remaining runs there are skipped, not repeated. */
+		w->failed = true;
+	}
+	bl_sweep_progress_at(s, k, &p);
+	p.case_label = bc->label;
+	p.warmup = warmup;
+	p.index = index;
+	p.ordinal = ordinal + 1;
+	p.count = warmup ? w->warmups : (int)w->n_todo;
+	if (o->events && o->events->run_end)
+		o->events->run_end(o->events->ctx, &p, &res, &proto, out_log, err_log);
+	rc = 0;
+out:
+	bl_protocol_result_release(&proto);
+	bl_metric_list_release(&metrics);
+	bl_buf_release(&diags);
+	bl_buf_release(&mbuf);
+	bl_strvec_release(&argv);
+	bl_strvec_release(&env);
+	free(cwd);
+	free(out_log);
+	free(err_log);
+	free(dir);
+	return rc;
+}
+
