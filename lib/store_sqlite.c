@@ -24,7 +24,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #define DEFAULT_BUSY_TIMEOUT_MS 10000
@@ -190,12 +192,55 @@ int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_erro
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return bl_fail(err, "cannot open store '%s': it is a directory", path);
 
+	/* A database we may read but not write (someone else's results, a
+	 * read-only mount) is opened read-only and immutable: WAL mode would
+	 * otherwise need to create its -shm file next to it. */
+	bool readonly = false;
+	if (!strcmp(path, ":memory:")) {
+		/* nothing on disk */
+	} else if (stat(path, &sb) == 0) {
+		char *dir = bl_xstrdup(path);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			slash[slash == dir ? 1 : 0] = '\0';
+		readonly = access(path, W_OK) != 0 || access(slash ? dir : ".", W_OK) != 0;
+		free(dir);
+	} else {
+		char *dir = bl_xstrdup(path);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			slash[slash == dir ? 1 : 0] = '\0';
+		if (access(slash ? dir : ".", W_OK) != 0) {
+			int e = errno;
+			bl_fail_errno(err, e, "cannot create store '%s' in '%s'", path, slash ? dir : ".");
+			free(dir);
+			return -1;
+		}
+		free(dir);
+	}
+
 	struct sqlite_store *s = bl_xcalloc(1, sizeof(*s));
 	s->base.ops = &sqlite_ops;
 	s->base.display_name = bl_xstrdup(path);
 	s->path = bl_xstrdup(path);
 	s->busy_timeout_ms = busy_ms;
-	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc;
+	if (readonly) {
+		struct bl_buf uri;
+		bl_buf_init(&uri);
+		bl_buf_puts(&uri, "file:");
+		for (const char *p = path; *p; p++) {
+			if (*p == '%' || *p == '?' || *p == '#')
+				bl_buf_printf(&uri, "%%%02X", (unsigned char)*p);
+			else
+				bl_buf_putc(&uri, *p);
+		}
+		bl_buf_puts(&uri, "?mode=ro&immutable=1");
+		rc = sqlite3_open_v2(uri.data, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+		bl_buf_release(&uri);
+	} else {
+		rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	}
 	if (rc != SQLITE_OK) {
 		int sys = s->db ? sqlite3_system_errno(s->db) : 0;
 		if (sys)
@@ -213,6 +258,16 @@ int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_erro
 	if (bl_sqlite_read_version(s, &version, err) != 0 || bl_sqlite_check_not_newer(s, version, err) != 0)
 		goto fail;
 
+	if (readonly) {
+		if (version < BL_SCHEMA_VERSION) {
+			bl_fail(err, "database '%s' has schema version %lld and needs an upgrade to %d, but it is read-only; "
+				     "open it once with write access",
+				path, (long long)version, BL_SCHEMA_VERSION);
+			goto fail;
+		}
+		*out = &s->base;
+		return 0;
+	}
 	char mode[32];
 	if (pragma(s, "PRAGMA journal_mode = WAL", mode, sizeof(mode), err) != 0 ||
 	    pragma(s, sync_pragma, NULL, 0, err) != 0 || pragma(s, "PRAGMA foreign_keys = ON", NULL, 0, err) != 0 ||

@@ -39,3 +39,27 @@ echo precious >"$T/full/README.md"
 run_bl demo "$T/full"
 expect_eq "$status" 2 "demo refuses a non-empty directory"
 expect_eq "$(cat "$T/full/README.md")" precious "the user's file is left alone"
+
+# Someone else's results: a database we may read but not write.
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null && runuser -u nobody -- true 2>/dev/null; then
+	R=$T/ro
+	mkdir -p "$R"
+	git init -q "$R"
+	printf 'version: 1\nbenchmarks:\n  - name: t\n    command: ["true"]\n    repetitions: 1\n    warmup: 0\n' >"$R/benchline.yaml"
+	commit_at "$R" 1 one
+	run_bl -C "$R" run
+	chmod -R a+rX "$T" && chmod a-w "$R/.benchline" "$R/.benchline/results.db"
+	before=$(sha256sum "$R/.benchline/results.db")
+	set +e
+	ro_out=$(runuser -u nobody -- "$BENCHLINE" show --db "$R/.benchline/results.db" 2>&1)
+	ro_status=$?
+	set -e
+	expect_eq "$ro_status" 0 "show reads a read-only database"
+	expect_contains "$ro_out" "complete" "results of a read-only database shown"
+	expect_eq "$(sha256sum "$R/.benchline/results.db")" "$before" "read-only database untouched"
+	set +e
+	ro_err=$(runuser -u nobody -- env GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0="*" "$BENCHLINE" -C "$R" run --db "$T/ro-none/results.db" 2>&1)
+	set -e
+	expect_contains "$ro_err" "ro-none" "an unwritable database location is named"
+	chmod u+w "$R/.benchline"
+fi
