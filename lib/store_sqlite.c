@@ -235,7 +235,13 @@ int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_erro
 			else
 				bl_buf_putc(&uri, *p);
 		}
-		bl_buf_puts(&uri, "?mode=ro&immutable=1");
+		/* immutable is only true of a database with no WAL pending: with a
+		 * -wal file, newer runs live there and SQLite must read it (through
+		 * the existing -shm) rather than trust the main file. */
+		char *wal = bl_xasprintf("%s-wal", path);
+		bool pending = access(wal, F_OK) == 0;
+		free(wal);
+		bl_buf_puts(&uri, pending ? "?mode=ro" : "?mode=ro&immutable=1");
 		rc = sqlite3_open_v2(uri.data, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 		bl_buf_release(&uri);
 	} else {

@@ -96,8 +96,10 @@ static int git_over_paths(const char *repo, const char *const *args, size_t n_ar
 	return rc;
 }
 
-int bl_suite_list_files(const char *repo, const struct bl_strvec *paths, struct bl_strvec *files, struct bl_error *err)
+int bl_suite_list_files(const char *repo, const struct bl_strvec *paths, int flags, struct bl_strvec *files,
+			struct bl_error *err)
 {
+	bool must_exist = flags & BL_SUITE_MUST_EXIST;
 	bl_strvec_init(files);
 	if (!paths->n)
 		return 0;
@@ -105,7 +107,8 @@ int bl_suite_list_files(const char *repo, const struct bl_strvec *paths, struct 
 	struct bl_buf o;
 	bl_buf_init(&o);
 	char *what = bl_xasprintf("cannot list the suite files in '%s'", repo);
-	int rc = git_over_paths(repo, args, 5, paths, &o, err, what);
+	/* Tracked only: "--others" and what follows are left out. */
+	int rc = git_over_paths(repo, args, (flags & BL_SUITE_TRACKED_ONLY) ? 3 : 5, paths, &o, err, what);
 	free(what);
 	/* Tracked files deleted from the tree are listed too; they are not part
 	 * of today's suite. */
@@ -129,13 +132,28 @@ int bl_suite_list_files(const char *repo, const struct bl_strvec *paths, struct 
 		}
 		files->n = out;
 		files->v[out] = NULL;
+		bool added = false;
 		for (size_t i = 0; i < paths->n && rc == 0; i++) {
 			char *full = bl_xasprintf("%s/%s", repo, paths->v[i]);
 			struct stat st;
-			if (lstat(full, &st) != 0)
-				rc = bl_fail(err, "suite path '%s' does not exist in '%s'", paths->v[i], repo);
+			if (lstat(full, &st) != 0) {
+				if (must_exist)
+					rc = bl_fail(err, "suite path '%s' does not exist in '%s'", paths->v[i], repo);
+			} else if (!S_ISDIR(st.st_mode)) {
+				/* A file named in the suite is part of it even when ignored:
+				 * the filter is for what directories happen to hold. */
+				bool listed = false;
+				for (size_t j = 0; j < files->n && !listed; j++)
+					listed = !strcmp(files->v[j], paths->v[i]);
+				if (!listed) {
+					bl_strvec_push(files, paths->v[i]);
+					added = true;
+				}
+			}
 			free(full);
 		}
+		if (added)
+			qsort(files->v, files->n, sizeof(char *), cmp_str);
 	}
 	if (rc)
 		bl_strvec_release(files);

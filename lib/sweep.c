@@ -208,6 +208,11 @@ static int plan_commit(struct sweep *s, struct commit_work *cw, struct bl_error 
 				return -1;
 			continue;
 		}
+		/* Work to do makes the case pending until it is all stored, so an
+		 * interrupted top-up or --force never leaves it marked complete. */
+		if (!o->dry_run && strcmp(w->st.status, BL_CASE_PENDING) &&
+		    bl_store_set_case_status(o->store, w->st.benchmark_id, BL_CASE_PENDING, err))
+			return -1;
 		w->warmups = bc->bench->warmup;
 		cw->runs += w->n_todo + (size_t)w->warmups;
 	}
@@ -373,7 +378,7 @@ static int sweep_body(struct sweep *s, struct bl_error *err)
 		return -1;
 	if (o->dry_run && bl_store_find_machine(o->store, s->machine.fingerprint, &s->machine_id, err))
 		return -1;
-	if (bl_suite_list_files(o->repo, &o->cfg->suite, &s->suite_files, err) ||
+	if (bl_suite_list_files(o->repo, &o->cfg->suite, BL_SUITE_MUST_EXIST, &s->suite_files, err) ||
 	    bl_suite_files_digest_current(o->repo, &s->suite_files, s->current_digest, err))
 		return -1;
 	compute_build_key(s);

@@ -2,6 +2,7 @@
 #include "sweep_internal.h"
 #include "benchline/proc.h"
 #include "benchline/sha256.h"
+#include "benchline/suite.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,34 @@
 #include <unistd.h>
 
 extern char **environ;
+
+/* Today's suite in the checkout: the commit's tracked suite files that
+ * today's suite no longer has (deleted or renamed since) go first, so that
+ * what runs is what the suite hash describes. Untracked files, such as build
+ * outputs inside a suite directory, stay. */
+int bl_sweep_apply_overlay(struct sweep *s, struct commit_work *cw, struct bl_error *err)
+{
+	struct bl_strvec old;
+	if (bl_suite_list_files(cw->wt.path, &s->o->cfg->suite, BL_SUITE_TRACKED_ONLY, &old, err))
+		return -1;
+	size_t j = 0;
+	for (size_t i = 0; i < old.n; i++) {
+		while (j < s->suite_files.n && strcmp(s->suite_files.v[j], old.v[i]) < 0)
+			j++;
+		if (j < s->suite_files.n && !strcmp(s->suite_files.v[j], old.v[i]))
+			continue;
+		char *path = bl_xasprintf("%s/%s", cw->wt.path, old.v[i]);
+		if (unlink(path) != 0 && errno != ENOENT && errno != EISDIR) {
+			bl_fail_errno(err, errno, "cannot remove '%s' before copying today's suite", path);
+			free(path);
+			bl_strvec_release(&old);
+			return -1;
+		}
+		free(path);
+	}
+	bl_strvec_release(&old);
+	return bl_worktree_overlay(s->o->repo, &cw->wt, &s->suite_files, err);
+}
 
 /* Environment of a child: ours, minus BENCHLINE_* of an outer run, plus extra. */
 void bl_sweep_child_env(struct bl_strvec *env, const struct bl_kv *extra, size_t n_extra)
@@ -169,14 +198,14 @@ int bl_sweep_prepare_commit(struct sweep *s, size_t k, struct bl_error *err)
 	} else if (!strcmp(cw->wt.built, "ok")) {
 		status = o->cfg->build.n_commands ? "cached" : "none";
 		/* The last benchmark may have restored the commit's own suite. */
-		if (s->any_overlay && bl_worktree_overlay(o->repo, &cw->wt, &s->suite_files, err)) {
+		if (s->any_overlay && bl_sweep_apply_overlay(s, cw, err)) {
 			free(log_path);
 			return -1;
 		}
 		cw->overlaid = s->any_overlay;
 	} else {
 		/* Not built here yet, or a build that failed: build (again). */
-		if (s->any_overlay && bl_worktree_overlay(o->repo, &cw->wt, &s->suite_files, err)) {
+		if (s->any_overlay && bl_sweep_apply_overlay(s, cw, err)) {
 			free(log_path);
 			return -1;
 		}

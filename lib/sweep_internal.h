@@ -61,6 +61,9 @@ void bl_sweep_progress_at(const struct sweep *s, size_t k, struct bl_sweep_progr
 void bl_sweep_child_env(struct bl_strvec *env, const struct bl_kv *extra, size_t n_extra);
 /* argv of a configured command: its words, or /bin/sh -c STRING. */
 void bl_sweep_command_argv(const struct bl_command *cmd, struct bl_strvec *argv);
+/* Copies today's suite into commit cw's checkout, removing its suite files
+ * that today's suite no longer has (sweep_build.c). */
+int bl_sweep_apply_overlay(struct sweep *s, struct commit_work *cw, struct bl_error *err);
 /* Checks out and builds commit k in its slot (sweep_build.c). */
 int bl_sweep_prepare_commit(struct sweep *s, size_t k, struct bl_error *err);
 /* One run of case c at commit k (sweep_run.c). */

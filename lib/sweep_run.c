@@ -127,7 +127,7 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 	 * one asks for: today's (overlay) or the commit's own. */
 	if (s->any_overlay) {
 		bool want = bc->bench->files == BL_FILES_CURRENT;
-		if (want && !cw->overlaid && bl_worktree_overlay(o->repo, &cw->wt, &s->suite_files, err))
+		if (want && !cw->overlaid && bl_sweep_apply_overlay(s, cw, err))
 			goto out;
 		if (!want && cw->overlaid && bl_worktree_restore(&cw->wt, &o->cfg->suite, err))
 			goto out;

@@ -209,7 +209,8 @@ static bool expected_change(const struct bl_worktree *wt, const char *path, size
 }
 
 /* Path of a porcelain v2 change entry ("1 XY sub mH mI mW hH hI path" or
- * "2 ... path<TAB>orig"); NULL for other lines. */
+ * "2 ... path", the original path following as its own -z record); NULL
+ * for other records. */
 static const char *entry_path(const char *line, size_t len, size_t *plen)
 {
 	int fields = line[0] == '1' ? 8 : line[0] == '2' ? 9 : -1;
@@ -222,8 +223,7 @@ static const char *entry_path(const char *line, size_t len, size_t *plen)
 			return NULL;
 		p = sp + 1;
 	}
-	const char *tab = memchr(p, '\t', (size_t)(end - p));
-	*plen = (size_t)((tab ? tab : end) - p);
+	*plen = (size_t)(end - p);
 	return p;
 }
 
@@ -231,14 +231,16 @@ static const char *entry_path(const char *line, size_t len, size_t *plen)
  * from it, except under the overlay paths; one git run answers both. */
 static bool holds_unmodified(const struct bl_worktree *wt, const char *ceiling, const char *sha)
 {
-	static const char *const args[] = {"status", "--porcelain=v2", "--branch", "--untracked-files=no", NULL};
+	/* -z: paths come unquoted (non-ASCII names too), records end in NUL,
+	 * and a rename's original path is a record of its own. */
+	static const char *const args[] = {"status", "--porcelain=v2", "-z", "--branch", "--untracked-files=no", NULL};
 	struct bl_git_cmd cmd = {.dir = wt->path, .ceiling = ceiling};
 	struct bl_buf out;
 	bl_buf_init(&out);
 	bool head_ok = false, clean = bl_git_exec(&cmd, args, &out, NULL, NULL) == 0;
-	for (const char *line = out.data; clean && *line;) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+	const char *end = out.data + out.len;
+	for (const char *line = out.data; clean && line < end;) {
+		size_t len = strlen(line);
 		size_t plen = 0;
 		const char *path = line[0] != '#' ? entry_path(line, len, &plen) : NULL;
 		if (line[0] != '#' && !(path && expected_change(wt, path, plen)))
@@ -246,7 +248,10 @@ static bool holds_unmodified(const struct bl_worktree *wt, const char *ceiling, 
 		else if (len == strlen("# branch.oid ") + BL_SHA_HEX && !strncmp(line, "# branch.oid ", 13) &&
 			 !memcmp(line + 13, sha, BL_SHA_HEX))
 			head_ok = true;
-		line = nl ? nl + 1 : line + len;
+		bool renamed = line[0] == '2';
+		line += len + 1;
+		if (renamed && line < end)
+			line += strlen(line) + 1;
 	}
 	bl_buf_release(&out);
 	return clean && head_ok;

@@ -64,6 +64,7 @@ static void on_signal(int sig)
 }
 
 struct progress {
+	bool interleave;     /* runs of a case are not contiguous: no per-case lines */
 	bool tty;
 	bool color;
 	bool quiet;
@@ -180,7 +181,7 @@ static void case_summary(struct progress *pg, const struct bl_sweep_progress *p,
 		snprintf(pg->case_key, sizeof(pg->case_key), "%s", key);
 		pg->n_walls = 0;
 	}
-	if (p->warmup || res->status != BL_RUN_OK)
+	if (p->warmup || res->status != BL_RUN_OK || pg->interleave)
 		return;
 	BL_GROW(pg->walls, pg->cap_walls, pg->n_walls + 1);
 	pg->walls[pg->n_walls++] = res->wall_s;
@@ -193,7 +194,8 @@ static void case_summary(struct progress *pg, const struct bl_sweep_progress *p,
 	cli_format_value(sum.median, "s", med, sizeof(med));
 	cli_format_value(sum.mad, "s", mad, sizeof(mad));
 	clear_line(pg);
-	fprintf(stderr, "  %s: %zu run%s, median %s, MAD %s\n", label, sum.n, sum.n == 1 ? "" : "s", med, mad);
+	fprintf(stderr, "  %s at %.7s: %zu run%s, median %s, MAD %s\n", label, p->sha, sum.n, sum.n == 1 ? "" : "s", med,
+		mad);
 }
 
 static void ev_run_end(void *ctx, const struct bl_sweep_progress *p, const struct bl_run_result *res,
@@ -486,7 +488,7 @@ static int cmd_run_main(int argc, char **argv)
 		goto out;
 	}
 
-	struct progress pg = {.tty = isatty(2), .color = cli_color(stderr), .quiet = quiet};
+	struct progress pg = {.tty = isatty(2), .color = cli_color(stderr), .quiet = quiet, .interleave = so.interleave};
 	struct bl_sweep_events ev = {
 		.ctx = &pg,
 		.notice = ev_notice,

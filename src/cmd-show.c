@@ -396,6 +396,7 @@ static int cmd_show_main(int argc, char **argv)
 			list[i] = shas.shas[i];
 	}
 	struct bl_point_query q = {
+		.repository = ctx.repo, /* a shared database may hold other repositories */
 		.shas = list,
 		.n_shas = shas.n,
 		.metric = all_metrics ? NULL : metric,

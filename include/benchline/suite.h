@@ -17,9 +17,13 @@
 
 /* The files of the suite paths in the working tree at repo, as git sees
  * them: tracked and untracked, but not ignored (build outputs, editor swap
- * files and caches are not the suite). Sorted, relative to repo. A suite
- * path that does not exist is an error naming it. */
-int bl_suite_list_files(const char *repo, const struct bl_strvec *paths, struct bl_strvec *files,
+ * files and caches are not the suite), plus suite paths that name a file
+ * even when ignored. Sorted, relative to repo. flags: see below. */
+enum bl_suite_list_flags {
+	BL_SUITE_MUST_EXIST = 1 << 0,   /* a missing suite path is an error */
+	BL_SUITE_TRACKED_ONLY = 1 << 1, /* only files git tracks (no untracked ones) */
+};
+int bl_suite_list_files(const char *repo, const struct bl_strvec *paths, int flags, struct bl_strvec *files,
 			struct bl_error *err);
 /* Digest (64 hex) of those files' names, modes and contents. */
 int bl_suite_files_digest_current(const char *repo, const struct bl_strvec *files, char out[65], struct bl_error *err);

@@ -34,7 +34,7 @@ pass "commit subject escapes stripped"
 
 # Not a terminal: plain lines, one summary per case, no escape sequences.
 run_bl -C "$R" run --force HEAD
-expect_contains "$err" "nap: 3 runs, median" "a summary line per case in logs"
+expect_contains "$err" "nap at $(git -C "$R" rev-parse --short=7 HEAD): 3 runs, median" "a summary line per case in logs"
 case "$err" in
 *$'\033'*) fail "escape sequences in non-terminal output" ;;
 esac

@@ -57,3 +57,25 @@ echo '*.o' >"$R/.gitignore"
 touch "$R/bench/scratch.o"
 run_bl -C "$R" run --dry-run HEAD
 expect_contains "$out" "runs to do: 0" "an ignored file does not change the suite hash"
+
+# A suite file deleted since an old commit is not left in that commit's checkout.
+R2=$T/repo2
+mkdir -p "$R2/bench"
+git init -q "$R2"
+echo a >"$R2/bench/keep.sh"
+echo b >"$R2/bench/old.sh"
+cat >"$R2/benchline.yaml" <<'YAML'
+version: 1
+suite: [bench]
+benchmarks:
+  - name: list
+    command: [ls, bench]
+    repetitions: 1
+    warmup: 0
+YAML
+commit_at "$R2" 1 "two suite files"
+git -C "$R2" rm -q bench/old.sh
+commit_at "$R2" 2 "drop one"
+run_bl -C "$R2" run HEAD~1
+expect_eq "$status" 0 "old commit with today's suite"
+expect_eq "$(cat "$R2"/.benchline/cache/logs/*/list-*/run0.out)" "keep.sh" "the deleted suite file is gone from the old commit's checkout"
