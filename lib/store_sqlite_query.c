@@ -28,7 +28,7 @@ static const char POINT_CASES_SHAS_SQL[] =
 static const char POINT_VALUES_SQL[] = "SELECT mt.name, mt.unit, mt.better, mt.value"
 				       " FROM runs r JOIN metrics mt ON mt.run_id = r.run_id"
 				       " WHERE r.benchmark_id = ?1 AND r.kind = 'measured' AND r.status = 'ok'"
-				       " AND (?2 IS NULL OR mt.name = ?2) ORDER BY mt.name, r.idx, mt.seq";
+				       " AND (?2 IS NULL OR mt.name = ?2) ORDER BY mt.name, mt.unit, r.idx, mt.seq";
 static const char POINT_COUNTS_SQL[] = "SELECT count(*), coalesce(sum(status <> 'ok'), 0) FROM runs"
 				       " WHERE benchmark_id = ?1 AND kind = 'measured'";
 /* A per-connection table for the commit filter of foreach_point: any number
@@ -152,7 +152,10 @@ static int emit_case_points(struct sqlite_store *s, const struct bl_point_query 
 	for (;;) {
 		rc = sqlite3_step(vals);
 		const char *name = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(vals, 0) : NULL;
-		if (sc->metric && (!name || strcmp(name, sc->metric) != 0)) {
+		const char *unit = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(vals, 1) : NULL;
+		/* One point per (name, unit): values in ms and in s are never mixed. */
+		bool same_unit = (!unit && !sc->unit) || (unit && sc->unit && !strcmp(unit, sc->unit));
+		if (sc->metric && (!name || strcmp(name, sc->metric) != 0 || !same_unit)) {
 			p->metric = sc->metric;
 			p->unit = sc->unit;
 			p->better = better;
@@ -170,13 +173,11 @@ static int emit_case_points(struct sqlite_store *s, const struct bl_point_query 
 			break;
 		if (!sc->metric) {
 			sc->metric = bl_xstrdup(name ? name : "");
+			sc->unit = unit ? bl_xstrdup(unit) : NULL;
 			n = 0;
 			better = BL_BETTER_UNKNOWN;
 		}
-		/* Unit and direction of a metric: the first run that states them. */
-		const char *unit = (const char *)sqlite3_column_text(vals, 1);
-		if (!sc->unit && unit)
-			sc->unit = bl_xstrdup(unit);
+		/* Direction of a metric: the first run that states it. */
 		if (better == BL_BETTER_UNKNOWN)
 			better = better_from_text(sqlite3_column_text(vals, 2));
 		BL_GROW(sc->values, sc->cap, n + 1);

@@ -296,6 +296,7 @@ static void print_table(const struct rows *rows, bool all_metrics)
 		for (size_t j = i; r->sum.n && j-- > 0;) {
 			const struct row *q = &rows->v[j];
 			if (!q->sum.n || strcmp(q->label, r->label) || q->machine_id != r->machine_id || strcmp(q->suite, r->suite) ||
+			    strcmp(q->unit ? q->unit : "", r->unit ? r->unit : "") ||
 			    (q->metric && r->metric && strcmp(q->metric, r->metric)) || !strcmp(q->sha, r->sha))
 				continue;
 			if (q->sum.median != 0) {

@@ -1063,6 +1063,34 @@ static void test_foreach_point(void **state)
 	free(path);
 }
 
+static void test_units_kept_apart(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "lat", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	/* The same metric name in seconds on even runs and in milliseconds on odd ones. */
+	for (int i = 0; i < 4; i++) {
+		struct bl_metric m = {.name = (char *)"lat", .value = i % 2 ? 2000 : 2, .unit = (char *)(i % 2 ? "ms" : "s")};
+		struct bl_run_record r = run_record(bid, false, i, 1.0, &m, 1);
+		add_run_ok(s, &r);
+	}
+	struct seen seen;
+	struct bl_point_query q = {.metric = "lat"};
+	query(s, &q, &seen);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.p[0].unit, "ms");
+	assert_int_equal(seen.p[0].n_values, 2);
+	assert_true(seen.p[0].values[0] == 2000 && seen.p[0].values[1] == 2000);
+	assert_string_equal(seen.p[1].unit, "s");
+	assert_true(seen.p[1].values[0] == 2 && seen.p[1].values[1] == 2);
+	bl_store_close(s);
+	free(path);
+}
+
 static void test_typical_seconds(void **state)
 {
 	char *path = fresh_path();
@@ -1270,6 +1298,7 @@ int main(void)
 		cmocka_unit_test(test_many_metrics),
 		cmocka_unit_test(test_metric_dictionary),
 		cmocka_unit_test(test_foreach_point),
+		cmocka_unit_test(test_units_kept_apart),
 		cmocka_unit_test(test_typical_seconds),
 		cmocka_unit_test(test_locked_database),
 		cmocka_unit_test(test_committed_runs_survive_kill),
