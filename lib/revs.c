@@ -12,7 +12,9 @@
  *      committer date and sorts the whole set by committer date; parent links
  *      inside the set then move any parent before its children, so clock skew
  *      never puts a commit before its parent (ranges are always consistent;
- *      commits on unrelated lines are ordered by committer date);
+ *      commits on unrelated lines are ordered by committer date); then one
+ *      `git rev-list --date-order --reverse` over their history puts
+ *      ancestors first even across unselected commits (equal commit times);
  *   6. `every` and `max_count` thin the result, counting from the newest.
  */
 #include "git_internal.h"
@@ -335,6 +337,50 @@ static void explain_since(const char *repo, const char *since, struct bl_error *
 	free(opt);
 }
 
+/* Reorders l by ancestry: `git rev-list --date-order` over the selection's
+ * history puts every ancestor before its descendants even when they are not
+ * adjacent in the selection (parent links inside the set cannot see that
+ * through an unselected commit), and falls back to dates otherwise. Ties in
+ * commit time (rebased or scripted history) are common enough to matter. */
+static int cmp_sha(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int ancestry_order(const char *repo, struct bl_sha_list *l, struct bl_error *err)
+{
+	if (l->n < 2)
+		return 0;
+	static const char *const args[] = {"rev-list", "--stdin", "--date-order", "--reverse", NULL};
+	struct bl_buf input, buf;
+	bl_buf_init(&input);
+	bl_buf_init(&buf);
+	for (size_t i = 0; i < l->n; i++)
+		bl_buf_printf(&input, "%s\n", l->shas[i]);
+	struct bl_git_cmd cmd = {.dir = repo, .in = input.data, .in_len = input.len};
+	int rc = bl_git_ok(&cmd, args, &buf, err, "cannot order the selected commits");
+	if (rc == 0) {
+		/* Selected SHAs sorted, to find each walked commit's place quickly. */
+		struct bl_sha_list sorted = {0};
+		for (size_t i = 0; i < l->n; i++)
+			bl_sha_list_push(&sorted, l->shas[i]);
+		qsort(sorted.shas, sorted.n, sizeof(sorted.shas[0]), cmp_sha);
+		struct bl_sha_list ordered = {0};
+		char *cursor = buf.data, *line;
+		while ((line = next_line(&cursor)) != NULL)
+			if (bsearch(line, sorted.shas, sorted.n, sizeof(sorted.shas[0]), cmp_sha))
+				bl_sha_list_push(&ordered, line);
+		if (ordered.n == l->n) {
+			memcpy(l->shas, ordered.shas, l->n * sizeof(l->shas[0]));
+		}
+		bl_sha_list_release(&ordered);
+		bl_sha_list_release(&sorted);
+	}
+	bl_buf_release(&input);
+	bl_buf_release(&buf);
+	return rc;
+}
+
 /* Filters by --since and orders the set oldest first (see the top comment). */
 static int order_and_filter(const char *repo, const struct bl_sha_list *in, const char *since, struct bl_sha_list *out,
 			    struct bl_error *err)
@@ -377,10 +423,11 @@ static int order_and_filter(const char *repo, const struct bl_sha_list *in, cons
 			nodes[n - 1 - i] = t;
 		}
 		topo_fix(nodes, n, out);
-		if (out->n == 0 && since) {
+		rc = ancestry_order(repo, out, err);
+		if (rc == 0 && out->n == 0 && since) {
 			rc = bl_fail(err, "no selected commit is newer than --since '%s'", since);
 			explain_since(repo, since, err);
-		} else if (out->n == 0) {
+		} else if (rc == 0 && out->n == 0) {
 			rc = bl_fail(err, "no commits selected");
 		}
 	}

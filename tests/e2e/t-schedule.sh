@@ -77,3 +77,17 @@ run_bl -C "$R" run --dry-run HEAD~4
 expect_contains "$out" "runs to do: 1" "one more repetition to do"
 run_bl -C "$R" run HEAD~4
 expect_eq "$(sql "$DB" "select group_concat(idx) from (select idx from runs r join benchmarks b using(benchmark_id) where b.commit_id='$(c 4)' and kind='measured' order by idx)")" "0,1,2" "repetition 2 added"
+
+# Commits made within one second (rebased or scripted history) still come in
+# history order, also when the selection skips commits between them.
+R3=$T/ties
+mkdir -p "$R3"
+git init -q "$R3"
+cp "$R/benchline.yaml" "$R3/"
+for i in 1 2 3 4 5 6; do
+	echo "$i" >"$R3/f"
+	git -C "$R3" add -A
+	GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z git -C "$R3" commit -qm "tie $i"
+done
+run_bl -C "$R3" run --dry-run HEAD HEAD~3 HEAD~4
+expect_eq "$(printf '%s\n' "$out" | sed -n 's/^  commit [0-9a-f]* //p' | tr '\n' ' ')" "tie 2 tie 3 tie 6 " "history order despite equal commit times"
