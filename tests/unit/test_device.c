@@ -1,0 +1,225 @@
+/*
+ * test_device.c - the backends without the thread: the registry, procfs
+ * values of this very process and of the system, RAPL through a fake
+ * powercap tree (present, absent, wrapping), the energy arithmetic, and NVML
+ * being absent or failing as a normal state.
+ */
+#include "benchline/device.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static char tmpdir[4096];
+
+static void put(const char *rel, const char *text)
+{
+	char *path = bl_xasprintf("%s/%s", tmpdir, rel);
+	FILE *f = fopen(path, "w"); /* truncate in place: the backend keeps the fd */
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static int setup(void **state)
+{
+	const char *base = getenv("BENCHLINE_TEST_TMP");
+	struct bl_error err;
+	snprintf(tmpdir, sizeof(tmpdir), "%s/device-%d", base ? base : "/tmp/benchline-test", (int)getpid());
+	bl_remove_tree(tmpdir, &err);
+	if (bl_mkdirs(tmpdir, 0755, &err) != 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct bl_error err;
+	bl_remove_tree(tmpdir, &err);
+	return 0;
+}
+
+static void test_registry(void **state)
+{
+	size_t n;
+	const struct bl_device_ops *const *ops = bl_device_backends(&n);
+	assert_int_equal(n, 2);
+	/* procfs before nvml: nvml filters its process list by procfs's pids */
+	assert_string_equal(ops[0]->name, "procfs");
+	assert_string_equal(ops[1]->name, "nvml");
+	for (size_t i = 0; i < n; i++)
+		assert_true(ops[i]->open && ops[i]->begin && ops[i]->sample && ops[i]->energy && ops[i]->describe &&
+			    ops[i]->close);
+}
+
+static void test_procfs_self_and_system(void **state)
+{
+	struct bl_devices d;
+	struct bl_device_options opt = {.no_nvml = true};
+	bl_devices_open(&d, &opt);
+	assert_true(bl_devices_active(&d, "procfs"));
+	assert_string_equal(bl_devices_reason(&d, "procfs"), "");
+	assert_string_equal(bl_devices_reason(&d, "nvml"), "NVML disabled");
+	assert_null(bl_devices_reason(&d, "nope"));
+	struct bl_device_target t = {.root = getpid()};
+	struct bl_sample s = {0};
+	bl_devices_begin(&d, &t);
+	bl_devices_sample(&d, &t, &s);
+	/* first sample: no interval yet, so no CPU % (invalid, not 0) */
+	assert_false(s.proc_cpu_pct.valid);
+	assert_false(s.sys_cpu_pct.valid);
+	assert_true(s.proc_rss_bytes.valid && s.proc_rss_bytes.value > 1e6);
+	assert_true(s.sys_mem_used_bytes.valid && s.sys_mem_used_bytes.value > 1e6);
+	assert_int_equal(t.n_pids, 1);
+	assert_int_equal(t.pids[0], getpid());
+	/* burn ~100 ms of this thread so the next sample sees CPU */
+	int64_t until = bl_now_mono_ns() + 100000000;
+	volatile unsigned long x = 0;
+	while (bl_now_mono_ns() < until)
+		x++;
+	bl_devices_sample(&d, &t, &s);
+	assert_true(s.proc_cpu_pct.valid);
+	if (!(s.proc_cpu_pct.value > 50 && s.proc_cpu_pct.value < 400))
+		fail_msg("a busy thread read as %.0f%% CPU", s.proc_cpu_pct.value);
+	assert_true(s.sys_cpu_pct.valid && s.sys_cpu_pct.value > 20);
+	assert_int_equal(s.n_gpus, 0);
+	free(t.pids);
+	bl_devices_close(&d);
+}
+
+static void test_procfs_missing_pid_is_invalid(void **state)
+{
+	struct bl_devices d;
+	struct bl_device_options opt = {.no_nvml = true};
+	bl_devices_open(&d, &opt);
+	/* above any pid_max */
+	struct bl_device_target t = {.root = 99999999};
+	struct bl_sample s = {0};
+	bl_devices_begin(&d, &t);
+	bl_devices_sample(&d, &t, &s);
+	usleep(50000); /* /proc/stat moves in 10 ms ticks */
+	bl_devices_sample(&d, &t, &s);
+	assert_false(s.proc_cpu_pct.valid);
+	assert_false(s.proc_rss_bytes.valid);
+	assert_false(s.proc_count.valid);
+	assert_int_equal(t.n_pids, 0);
+	assert_true(s.sys_cpu_pct.valid); /* the system is still there */
+	free(t.pids);
+	bl_devices_close(&d);
+}
+
+static void test_rapl_absent_is_invalid(void **state)
+{
+	struct bl_devices d;
+	struct bl_device_options opt = {.no_nvml = true, .rapl_root = "/nonexistent/powercap"};
+	bl_devices_open(&d, &opt);
+	struct bl_energy a, b;
+	struct bl_energy_used u;
+	bl_devices_energy(&d, &a);
+	bl_devices_energy(&d, &b);
+	bl_energy_delta(&a, &b, &u);
+	assert_false(a.rapl_valid);
+	assert_false(u.cpu_j.valid);
+	assert_int_equal(u.n_gpus, 0);
+	bl_devices_close(&d);
+}
+
+static void test_rapl_fake_tree_and_wraparound(void **state)
+{
+	char *dir = bl_xasprintf("%s/intel-rapl:0", tmpdir);
+	char *sub = bl_xasprintf("%s/intel-rapl:0:0", tmpdir); /* a subzone: must not be counted twice */
+	struct bl_error err;
+	assert_int_equal(bl_mkdirs(dir, 0755, &err), 0);
+	assert_int_equal(bl_mkdirs(sub, 0755, &err), 0);
+	put("intel-rapl:0/max_energy_range_uj", "1000000\n");
+	put("intel-rapl:0/energy_uj", "999000\n");
+	put("intel-rapl:0:0/max_energy_range_uj", "1000000\n");
+	put("intel-rapl:0:0/energy_uj", "5\n");
+	struct bl_devices d;
+	struct bl_device_options opt = {.no_nvml = true, .rapl_root = tmpdir};
+	bl_devices_open(&d, &opt);
+	struct bl_energy a, b;
+	struct bl_energy_used u;
+	bl_devices_energy(&d, &a);
+	assert_true(a.rapl_valid);
+	assert_int_equal(a.n_rapl, 1);
+	/* the counter wrapped: 999000 -> 1000000 -> 0 -> 3000 is 4000 uJ */
+	put("intel-rapl:0/energy_uj", "3000\n");
+	bl_devices_energy(&d, &b);
+	bl_energy_delta(&a, &b, &u);
+	assert_true(u.cpu_j.valid);
+	assert_float_equal(u.cpu_j.value, 0.004, 1e-9);
+	/* no wrap: plain difference */
+	put("intel-rapl:0/energy_uj", "2003000\n");
+	bl_devices_energy(&d, &a);
+	bl_energy_delta(&b, &a, &u);
+	assert_float_equal(u.cpu_j.value, 2.0, 1e-9);
+	/* a counter unreadable at the end: invalid, never 0 */
+	put("intel-rapl:0/energy_uj", "garbage\n");
+	bl_devices_energy(&d, &a);
+	bl_energy_delta(&b, &a, &u);
+	assert_false(u.cpu_j.valid);
+	bl_devices_close(&d);
+	free(dir);
+	free(sub);
+}
+
+static void test_gpu_energy_delta(void **state)
+{
+	struct bl_energy a = {.n_gpus = 2, .gpu_mj = {1000, 5}, .gpu_valid = {true, false}};
+	struct bl_energy b = {.n_gpus = 2, .gpu_mj = {4500, 9}, .gpu_valid = {true, true}};
+	struct bl_energy_used u;
+	bl_energy_delta(&a, &b, &u);
+	assert_int_equal(u.n_gpus, 2);
+	assert_true(u.gpu_j[0].valid);
+	assert_float_equal(u.gpu_j[0].value, 3.5, 1e-9);
+	assert_false(u.gpu_j[1].valid); /* valid at one end only */
+}
+
+/* No libnvidia-ml here, or one that is not NVML at all: inactive with a reason. */
+static void test_nvml_absent_or_broken(void **state)
+{
+	struct bl_devices d;
+	struct bl_device_options opt = {.nvml_library = "/nonexistent/libnvidia-ml.so.1"};
+	bl_devices_open(&d, &opt);
+	assert_false(bl_devices_active(&d, "nvml"));
+	const char *why = bl_devices_reason(&d, "nvml");
+	assert_true(strncmp(why, "NVML not found: ", 16) == 0);
+	assert_null(strchr(why, '\n'));
+	bl_devices_close(&d);
+	/* libc is a real library without nvmlInit */
+	opt.nvml_library = "libc.so.6";
+	bl_devices_open(&d, &opt);
+	assert_false(bl_devices_active(&d, "nvml"));
+	assert_non_null(strstr(bl_devices_reason(&d, "nvml"), "lacks nvmlInit"));
+	bl_devices_close(&d);
+	/* the default search: either a working NVML or a reason, never silence */
+	bl_devices_open(&d, NULL);
+	if (!bl_devices_active(&d, "nvml"))
+		assert_true(strncmp(bl_devices_reason(&d, "nvml"), "NVML", 4) == 0);
+	bl_devices_close(&d);
+	char *json = bl_device_gpus_json();
+	assert_true(json[0] == '[' && json[strlen(json) - 1] == ']');
+	free(json);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_procfs_self_and_system),
+		cmocka_unit_test(test_procfs_missing_pid_is_invalid),
+		cmocka_unit_test(test_rapl_absent_is_invalid),
+		cmocka_unit_test(test_rapl_fake_tree_and_wraparound),
+		cmocka_unit_test(test_gpu_energy_delta),
+		cmocka_unit_test(test_nvml_absent_or_broken),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
