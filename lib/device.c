@@ -106,12 +106,12 @@ void bl_energy_delta(const struct bl_energy *a, const struct bl_energy *b, struc
 				d = b->rapl_range_uj[i] - a->rapl_uj[i] + b->rapl_uj[i];
 			uj += (double)d;
 		}
-		out->cpu_j = (struct bl_metric){uj / 1e6, true};
+		out->cpu_j = (struct bl_value){uj / 1e6, true};
 	}
 	out->n_gpus = a->n_gpus < b->n_gpus ? a->n_gpus : b->n_gpus;
 	for (int i = 0; i < out->n_gpus; i++)
 		if (a->gpu_valid[i] && b->gpu_valid[i] && b->gpu_mj[i] >= a->gpu_mj[i])
-			out->gpu_j[i] = (struct bl_metric){(double)(b->gpu_mj[i] - a->gpu_mj[i]) / 1e3, true};
+			out->gpu_j[i] = (struct bl_value){(double)(b->gpu_mj[i] - a->gpu_mj[i]) / 1e3, true};
 }
 
 void bl_devices_gpus_json(struct bl_devices *d, struct bl_buf *out)

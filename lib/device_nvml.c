@@ -229,7 +229,7 @@ static void sample_procs(struct nvml_dev *d, unsigned i, const struct bl_device_
 			return;
 		}
 	}
-	g->proc_mem_bytes = (struct bl_metric){sum, true};
+	g->proc_mem_bytes = (struct bl_value){sum, true};
 }
 
 static void nvml_sample(struct bl_device *dev, struct bl_device_target *t, struct bl_sample *s)
@@ -244,17 +244,17 @@ static void nvml_sample(struct bl_device *dev, struct bl_device_target *t, struc
 		unsigned v;
 		unsigned long long r;
 		if (want(d, i, Q_UTIL, d->get_util) && asked(d, i, Q_UTIL, d->get_util(h, &u)))
-			g->util_pct = (struct bl_metric){u.gpu, true};
+			g->util_pct = (struct bl_value){u.gpu, true};
 		if (want(d, i, Q_MEM, d->get_mem) && asked(d, i, Q_MEM, d->get_mem(h, &m)))
-			g->mem_used_bytes = (struct bl_metric){(double)m.used, true};
+			g->mem_used_bytes = (struct bl_value){(double)m.used, true};
 		if (want(d, i, Q_POWER, d->get_power) && asked(d, i, Q_POWER, d->get_power(h, &v)))
-			g->power_w = (struct bl_metric){v / 1000.0, true};
+			g->power_w = (struct bl_value){v / 1000.0, true};
 		if (want(d, i, Q_TEMP, d->get_temp) && asked(d, i, Q_TEMP, d->get_temp(h, NVML_TEMPERATURE_GPU, &v)))
-			g->temp_c = (struct bl_metric){v, true};
+			g->temp_c = (struct bl_value){v, true};
 		if (want(d, i, Q_CLOCK, d->get_clock) && asked(d, i, Q_CLOCK, d->get_clock(h, NVML_CLOCK_SM, &v)))
-			g->sm_clock_mhz = (struct bl_metric){v, true};
+			g->sm_clock_mhz = (struct bl_value){v, true};
 		if (want(d, i, Q_REASONS, d->get_reasons) && asked(d, i, Q_REASONS, d->get_reasons(h, &r)))
-			g->clock_reasons = (struct bl_metric){(double)r, true};
+			g->clock_reasons = (struct bl_value){(double)r, true};
 		if (t->root > 0 && want(d, i, Q_PROCS, d->get_procs))
 			sample_procs(d, i, t, g);
 	}

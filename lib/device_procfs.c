@@ -240,11 +240,11 @@ static void sample_tree(struct procfs_dev *p, struct bl_device_target *t, struct
 	t->n_pids = k;
 	if (!found)
 		return;
-	s->proc_rss_bytes = (struct bl_metric){(double)rss_pages * (double)p->page_size, true};
-	s->proc_count = (struct bl_metric){(double)found, true};
+	s->proc_rss_bytes = (struct bl_value){(double)rss_pages * (double)p->page_size, true};
+	s->proc_count = (struct bl_value){(double)found, true};
 	if (p->prev_ns && now > p->prev_ns) {
 		double dt = (double)(now - p->prev_ns) / 1e9;
-		s->proc_cpu_pct = (struct bl_metric){(double)delta_ticks / (double)p->hz / dt * 100.0, true};
+		s->proc_cpu_pct = (struct bl_value){(double)delta_ticks / (double)p->hz / dt * 100.0, true};
 	}
 	p->prev_ns = now;
 }
@@ -268,7 +268,7 @@ static void sample_system(struct procfs_dev *p, struct bl_sample *s, int64_t now
 			 * machine; times the number of CPUs gives % of one core. */
 			long ncpu = p->ncpu;
 			double frac = (double)(busy - p->prev_sys_busy) / (double)(total - p->prev_sys_total);
-			s->sys_cpu_pct = (struct bl_metric){frac * 100.0 * (double)(ncpu > 0 ? ncpu : 1), true};
+			s->sys_cpu_pct = (struct bl_value){frac * 100.0 * (double)(ncpu > 0 ? ncpu : 1), true};
 		}
 		p->prev_sys_busy = busy;
 		p->prev_sys_total = total;
@@ -281,7 +281,7 @@ static void sample_system(struct procfs_dev *p, struct bl_sample *s, int64_t now
 		if (tot && avail) {
 			double t_kb = strtod(tot + 9, NULL);
 			double a_kb = strtod(avail + 13, NULL);
-			s->sys_mem_used_bytes = (struct bl_metric){(t_kb - a_kb) * 1024.0, true};
+			s->sys_mem_used_bytes = (struct bl_value){(t_kb - a_kb) * 1024.0, true};
 		}
 	}
 }

@@ -122,23 +122,23 @@ int bl_sampler_new(struct bl_sampler **out, const struct bl_sampler_options *opt
 	return 0;
 }
 
-static void series_add(struct bl_series *se, struct bl_metric m)
+static void series_add(struct bl_series *se, struct bl_value m)
 {
 	if (!m.valid)
 		return;
 	/* mean holds the running sum until series_end. */
 	se->mean.value += m.value;
 	if (!se->max.valid || m.value > se->max.value)
-		se->max = (struct bl_metric){m.value, true};
+		se->max = (struct bl_value){m.value, true};
 	se->n_valid++;
 }
 
 static void series_end(struct bl_series *se)
 {
 	if (se->n_valid)
-		se->mean = (struct bl_metric){se->mean.value / (double)se->n_valid, true};
+		se->mean = (struct bl_value){se->mean.value / (double)se->n_valid, true};
 	else
-		se->mean = (struct bl_metric){0, false};
+		se->mean = (struct bl_value){0, false};
 }
 
 static void summarise(struct bl_sampler *s, const struct bl_energy *energy_end)

@@ -25,29 +25,29 @@
 #define BL_DEVICE_REASON_LEN 256
 
 /* One measured value; value is meaningless when valid is false. */
-struct bl_metric {
+struct bl_value {
 	double value;
 	bool valid;
 };
 
 struct bl_gpu_sample {
-	struct bl_metric util_pct;       /* % of the last NVML window with a kernel running */
-	struct bl_metric mem_used_bytes; /* device-wide */
-	struct bl_metric power_w;        /* board power (NVML reports mW) */
-	struct bl_metric temp_c;
-	struct bl_metric sm_clock_mhz;
-	struct bl_metric clock_reasons;  /* bitmask of NVML clocks-event (throttle) reasons, as a number */
-	struct bl_metric proc_mem_bytes; /* used by the benchmark's own process tree */
+	struct bl_value util_pct;       /* % of the last NVML window with a kernel running */
+	struct bl_value mem_used_bytes; /* device-wide */
+	struct bl_value power_w;        /* board power (NVML reports mW) */
+	struct bl_value temp_c;
+	struct bl_value sm_clock_mhz;
+	struct bl_value clock_reasons;  /* bitmask of NVML clocks-event (throttle) reasons, as a number */
+	struct bl_value proc_mem_bytes; /* used by the benchmark's own process tree */
 };
 
 struct bl_sample {
 	int64_t t_ns;                     /* monotonic, since bl_sampler_start */
 	bool warmup;                      /* copied from the run being sampled */
-	struct bl_metric proc_cpu_pct;    /* process tree, % of one core: two busy cores = 200 */
-	struct bl_metric proc_rss_bytes;  /* sum of RSS over the tree (shared pages count twice) */
-	struct bl_metric proc_count;      /* processes found in the tree */
-	struct bl_metric sys_cpu_pct;     /* whole machine, % of one core (max 100 x CPUs) */
-	struct bl_metric sys_mem_used_bytes; /* MemTotal - MemAvailable */
+	struct bl_value proc_cpu_pct;    /* process tree, % of one core: two busy cores = 200 */
+	struct bl_value proc_rss_bytes;  /* sum of RSS over the tree (shared pages count twice) */
+	struct bl_value proc_count;      /* processes found in the tree */
+	struct bl_value sys_cpu_pct;     /* whole machine, % of one core (max 100 x CPUs) */
+	struct bl_value sys_mem_used_bytes; /* MemTotal - MemAvailable */
 	int n_gpus;                       /* entries of gpu[] filled, 0 without NVML */
 	struct bl_gpu_sample gpu[BL_DEVICE_MAX_GPUS];
 };
@@ -68,9 +68,9 @@ struct bl_energy {
 
 /* What a run consumed between two readings. */
 struct bl_energy_used {
-	struct bl_metric cpu_j;                      /* all RAPL packages together */
+	struct bl_value cpu_j;                      /* all RAPL packages together */
 	int n_gpus;
-	struct bl_metric gpu_j[BL_DEVICE_MAX_GPUS];
+	struct bl_value gpu_j[BL_DEVICE_MAX_GPUS];
 };
 void bl_energy_delta(const struct bl_energy *start, const struct bl_energy *end, struct bl_energy_used *out);
 

@@ -39,8 +39,8 @@ struct bl_sampler_options {
 
 /* Mean and max over the valid values of one series; both invalid when none was. */
 struct bl_series {
-	struct bl_metric mean;
-	struct bl_metric max;
+	struct bl_value mean;
+	struct bl_value max;
 	size_t n_valid;
 };
 
@@ -51,7 +51,7 @@ struct bl_gpu_summary {
 	struct bl_series temp_c;
 	struct bl_series sm_clock_mhz;
 	struct bl_series proc_mem_bytes;
-	struct bl_metric clock_reasons_any; /* OR of every sample's reasons bitmask */
+	struct bl_value clock_reasons_any; /* OR of every sample's reasons bitmask */
 };
 
 struct bl_sampler_summary {
