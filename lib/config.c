@@ -17,12 +17,13 @@
 /* Sources a benchmark's metrics may come from; the first is the default. */
 static const char *const metric_sources[] = {"protocol", NULL};
 
-static const char *const root_keys[] = {"version", "suite", "build", "defaults", "benchmarks", NULL};
+static const char *const root_keys[] = {"version", "suite", "build", "defaults", "sampling", "benchmarks", NULL};
 static const char *const build_keys[] = {"command", "commands", "shell", "timeout", "env", NULL};
 static const char *const defaults_keys[] = {"warmup", "repetitions", "timeout", NULL};
 static const char *const bench_keys[] = {"name",   "command",	  "shell",   "cwd",   "env",	 "params",
 					 "warmup", "repetitions", "timeout", "files", "metrics", NULL};
 static const char *const metrics_keys[] = {"from", "better", NULL};
+static const char *const sampling_keys[] = {"interval_ms", NULL};
 
 /* How a benchmark runs: the 'defaults' section, which each benchmark may override. */
 struct run_settings {
@@ -275,6 +276,22 @@ static int parse_defaults(struct bl_cfg_parser *p, const struct bl_cfg_node *n, 
 	if (bl_cfg_check_keys(p, n, "'defaults'", defaults_keys))
 		return -1;
 	return parse_run_settings(p, n, d);
+}
+
+/* 'sampling': how often the device sampler reads CPU, memory and GPU during a run. */
+static int parse_sampling(struct bl_cfg_parser *p, const struct bl_cfg_node *n, struct bl_config *cfg)
+{
+	char buf[128];
+	const struct bl_cfg_node *v;
+	if (n->type != YAML_MAPPING_NODE)
+		return bl_cfg_fail_at(p, n, "'sampling' must be a mapping with 'interval_ms', got %s",
+				      bl_cfg_describe(n, false, buf, sizeof(buf)));
+	if (bl_cfg_check_keys(p, n, "'sampling'", sampling_keys))
+		return -1;
+	if ((v = bl_cfg_find_value(p, n, "interval_ms")) &&
+	    bl_cfg_get_int(p, v, "'interval_ms'", 0, MAX_SAMPLING_INTERVAL_MS, &cfg->sampling.interval_ms))
+		return -1;
+	return 0;
 }
 
 /* One value of a parameter, which must differ from the values before it (in seen). */
@@ -593,6 +610,9 @@ static int parse_root(struct bl_cfg_parser *p, struct bl_config *cfg)
 	if ((v = bl_cfg_find_value(p, root, "build")) && parse_build(p, v, &cfg->build))
 		return -1;
 	if ((v = bl_cfg_find_value(p, root, "defaults")) && parse_defaults(p, v, &d))
+		return -1;
+	cfg->sampling.interval_ms = DEFAULT_SAMPLING_INTERVAL_MS;
+	if ((v = bl_cfg_find_value(p, root, "sampling")) && parse_sampling(p, v, cfg))
 		return -1;
 	if (!(v = bl_cfg_find_value(p, root, "benchmarks")))
 		return bl_cfg_fail_at(p, root, "missing required key 'benchmarks' (expected a list of benchmarks)");

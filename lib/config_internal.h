@@ -19,6 +19,8 @@
 #define DEFAULT_WARMUP 1
 #define DEFAULT_REPETITIONS 5
 #define DEFAULT_TIMEOUT_S 60.0
+#define DEFAULT_SAMPLING_INTERVAL_MS 10
+#define MAX_SAMPLING_INTERVAL_MS 3600000 /* an hour */
 /* Bounds that keep later arithmetic (nanoseconds in int64, run counts in int) far from overflow. */
 #define MAX_RUNS 1000000
 #define MAX_TIMEOUT_S 1000000.0

@@ -15,6 +15,8 @@
  *     shell: false
  *     timeout: 600                  # seconds
  *     env: {CFLAGS: -O2}
+ *   sampling:
+ *     interval_ms: 10               # device sampling period; 0 turns it off
  *   defaults:
  *     warmup: 1
  *     repetitions: 5
@@ -102,11 +104,17 @@ struct bl_build_cfg {
 	size_t n_env;
 };
 
+/* The device sampler (CPU, memory, GPU of each run). */
+struct bl_sampling_cfg {
+	int interval_ms;        /* >= 0, default 10; 0: off */
+};
+
 struct bl_config {
 	char *path;             /* file it was read from */
 	int version;
 	struct bl_strvec suite; /* suite paths relative to the repository root */
 	struct bl_build_cfg build;
+	struct bl_sampling_cfg sampling;
 	struct bl_benchmark_cfg *benchmarks;
 	size_t n_benchmarks;
 	/* sha256 of the config file's bytes; the suite hash adds the suite files */

@@ -227,6 +227,7 @@ static void test_builtin_defaults(void **state)
 	assert_true(cfg.benchmarks[0].timeout_s == 60.0);
 	assert_int_equal(cfg.benchmarks[0].files, BL_FILES_CURRENT);
 	assert_string_equal(cfg.benchmarks[0].metrics_from, "protocol");
+	assert_int_equal(cfg.sampling.interval_ms, 10);
 	bl_config_release(&cfg);
 
 	/* a metrics mapping without 'from' reads the protocol */
@@ -326,7 +327,7 @@ static void test_example_parses(void **state)
 	static const char *const keys[] = {
 	    "version:", "suite:",    "build:",	 "command:",	 "commands:",	"shell:", "timeout:",
 	    "env:",	"defaults:", "warmup:",	 "repetitions:", "benchmarks:", "name:",  "cwd:",
-	    "params:",	"files:",    "metrics:", "from:",	 "better:",	NULL};
+	    "params:",	"files:",    "metrics:", "from:",	 "better:",	"sampling:", "interval_ms:", NULL};
 	for (size_t i = 0; keys[i]; i++)
 		if (!strstr(text, keys[i]))
 			fail_msg("the example does not show '%s'", keys[i]);
@@ -336,7 +337,35 @@ static void test_example_parses(void **state)
 	assert_int_equal(bl_config_cases(&cfg, &cases, &n, &err), 0);
 	assert_int_equal(n, 6);
 	bl_cases_free(cases, n);
+	assert_int_equal(cfg.sampling.interval_ms, 10);
 	bl_config_release(&cfg);
+}
+
+/* 'sampling: {interval_ms: N}': 0 turns sampling off; strict like every other section. */
+static void test_sampling(void **state)
+{
+	struct bl_config cfg;
+	parse_ok("version: 1\nsampling:\n  interval_ms: 0\nbenchmarks:\n  - {name: a, command: [./a]}\n", &cfg);
+	assert_int_equal(cfg.sampling.interval_ms, 0);
+	bl_config_release(&cfg);
+	parse_ok("version: 1\nsampling: {interval_ms: 250}\nbenchmarks:\n  - {name: a, command: [./a]}\n", &cfg);
+	assert_int_equal(cfg.sampling.interval_ms, 250);
+	bl_config_release(&cfg);
+	/* an empty mapping keeps the default */
+	parse_ok("version: 1\nsampling: {}\nbenchmarks:\n  - {name: a, command: [./a]}\n", &cfg);
+	assert_int_equal(cfg.sampling.interval_ms, 10);
+	bl_config_release(&cfg);
+
+	expect_error("version: 1\nsampling:\n  interval: 5\nbenchmarks:\n  - {name: a, command: [./a]}\n",
+		     FILE_NAME ":3:3: ", "interval", "'sampling'", NULL);
+	expect_error("version: 1\nsampling:\n  interval_ms: -1\nbenchmarks:\n  - {name: a, command: [./a]}\n",
+		     FILE_NAME ":3:16: ", "'interval_ms'", NULL);
+	expect_error("version: 1\nsampling:\n  interval_ms: 2.5\nbenchmarks:\n  - {name: a, command: [./a]}\n",
+		     FILE_NAME ":3:16: ", "'interval_ms'", NULL);
+	expect_error("version: 1\nsampling:\n  interval_ms: fast\nbenchmarks:\n  - {name: a, command: [./a]}\n",
+		     FILE_NAME ":3:16: ", "'interval_ms'", NULL);
+	expect_error("version: 1\nsampling: 10\nbenchmarks:\n  - {name: a, command: [./a]}\n", FILE_NAME ":2:11: ",
+		     "'sampling' must be a mapping", NULL);
 }
 
 /* Every prefix of the example is some kind of broken file: each must fail cleanly or parse, never crash or leak,
@@ -444,7 +473,7 @@ static void test_error_unknown_keys(void **state)
 		     "allowed: name, command, shell, cwd, env, params, warmup, repetitions, timeout, files, metrics",
 		     NULL);
 	expect_error("version: 1\nbenchmark: []\n", FILE_NAME ":2:1: ", "unknown key 'benchmark' in the top level",
-		     "allowed: version, suite, build, defaults, benchmarks", NULL);
+		     "allowed: version, suite, build, defaults, sampling, benchmarks", NULL);
 	expect_error("version: 1\nbuild: {cmd: make}\nbenchmarks: [{name: a, command: x}]\n",
 		     FILE_NAME ":2:9: ", "unknown key 'cmd' in 'build'",
 		     "allowed: command, commands, shell, timeout, env", NULL);
@@ -1247,6 +1276,7 @@ int main(void)
 	    cmocka_unit_test(test_file_hash_and_load),
 	    cmocka_unit_test(test_load_missing_file),
 	    cmocka_unit_test(test_example_parses),
+	    cmocka_unit_test(test_sampling),
 	    cmocka_unit_test(test_truncated_example_never_crashes),
 	    cmocka_unit_test(test_error_wrong_types),
 	    cmocka_unit_test(test_error_out_of_range),
