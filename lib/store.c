@@ -131,6 +131,12 @@ int bl_store_typical_seconds(struct bl_store *s, int64_t machine_id, const char 
 	return s->ops->typical_seconds(s, machine_id, name, params_json, run_s, build_s, err);
 }
 
+int bl_store_run_device(struct bl_store *s, int64_t run_id, bl_device_report_fn fn, void *ctx,
+			struct bl_error *err)
+{
+	return s->ops->run_device(s, run_id, fn, ctx, err);
+}
+
 void bl_case_state_release(struct bl_case_state *st)
 {
 	if (!st)

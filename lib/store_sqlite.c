@@ -177,6 +177,7 @@ static const struct bl_store_ops sqlite_ops = {
 	.add_build = bl_sqlite_add_build,
 	.foreach_point = bl_sqlite_foreach_point,
 	.typical_seconds = bl_sqlite_typical_seconds,
+	.run_device = bl_sqlite_run_device,
 };
 
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err)

@@ -45,6 +45,8 @@ enum stmt_id {
 	ST_VALUE_INSERT,
 	ST_VALUE_INSERT_MANY,
 	ST_MODEL_INSERT,
+	ST_DEVICE_INSERT_ONE,
+	ST_DEVICE_INSERT_MANY,
 	ST_BUILD_INSERT,
 	ST_SHAS_CREATE,
 	ST_SHAS_CLEAR,
@@ -150,6 +152,8 @@ int bl_sqlite_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_
 int bl_sqlite_add_build(struct bl_store *bs, const struct bl_build_record *b, struct bl_error *err);
 int bl_sqlite_foreach_point(struct bl_store *bs, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
 			    struct bl_error *err);
+int bl_sqlite_run_device(struct bl_store *bs, int64_t run_id, bl_device_report_fn fn, void *ctx,
+			 struct bl_error *err);
 int bl_sqlite_typical_seconds(struct bl_store *bs, int64_t machine_id, const char *name, const char *params_json,
 			      double *run_s, double *build_s, struct bl_error *err);
 

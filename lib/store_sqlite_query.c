@@ -303,3 +303,122 @@ out:
 	}
 	return ret;
 }
+
+/* ---- device samples of one run ---------------------------------------------------------------------------------- */
+
+static const char RUN_INFO_SQL[] = "SELECT b.name, b.params, b.commit_id, r.kind, r.idx, r.status FROM runs r"
+				   " JOIN benchmarks b ON b.benchmark_id = r.benchmark_id WHERE r.run_id = ?1";
+
+/* Process and system columns (the same in every GPU's row of a sample), then the GPU ones. */
+static const char *const proc_columns[] = {"cpu_util", "mem_megabytes", "procs", "sys_cpu_util",
+					   "sys_mem_megabytes"};
+static const char *const gpu_columns[] = {"gpu_util",	      "gpu_mem_megabytes", "gpu_power_w",
+					  "gpu_temp_c",	      "gpu_sm_clock_mhz",  "gpu_clock_reasons",
+					  "gpu_proc_mem_megabytes"};
+#define N_PROC_COLUMNS (sizeof(proc_columns) / sizeof(proc_columns[0]))
+#define N_GPU_COLUMNS (sizeof(gpu_columns) / sizeof(gpu_columns[0]))
+
+static void device_stats_sql(struct bl_buf *b)
+{
+	bl_buf_puts(b, "SELECT gpu_index, count(DISTINCT t_ns), min(t_ns), max(t_ns)");
+	for (size_t i = 0; i < N_PROC_COLUMNS; i++)
+		bl_buf_printf(b, ", count(%s), min(%s), avg(%s), max(%s)", proc_columns[i], proc_columns[i],
+			      proc_columns[i], proc_columns[i]);
+	for (size_t i = 0; i < N_GPU_COLUMNS; i++)
+		bl_buf_printf(b, ", count(%s), min(%s), avg(%s), max(%s)", gpu_columns[i], gpu_columns[i],
+			      gpu_columns[i], gpu_columns[i]);
+	bl_buf_puts(b, " FROM device_measurements WHERE run_id = ?1 GROUP BY gpu_index ORDER BY gpu_index");
+}
+
+static void read_stat(sqlite3_stmt *st, int col, const char *name, int gpu, struct bl_device_stat *out)
+{
+	out->column = name;
+	out->gpu_index = gpu;
+	out->n = (size_t)sqlite3_column_int64(st, col);
+	out->min = sqlite3_column_double(st, col + 1);
+	out->mean = sqlite3_column_double(st, col + 2);
+	out->max = sqlite3_column_double(st, col + 3);
+}
+
+int bl_sqlite_run_device(struct bl_store *bs, int64_t run_id, bl_device_report_fn fn, void *ctx,
+			 struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	const char *what = "cannot read the device samples";
+	sqlite3_stmt *info = NULL, *stats = NULL;
+	struct bl_device_stat *v = NULL;
+	size_t n = 0, cap = 0;
+	int ret = -1, rc;
+	if (bl_sqlite_tx(s, ST_BEGIN, err, what) != 0)
+		return -1;
+	if ((rc = sqlite3_prepare_v2(s->db, RUN_INFO_SQL, -1, &info, NULL)) != SQLITE_OK) {
+		bl_sqlite_fail(s, rc, err, "%s", what);
+		goto out;
+	}
+	sqlite3_bind_int64(info, 1, run_id);
+	rc = sqlite3_step(info);
+	if (rc == SQLITE_DONE) {
+		bl_fail(err, "no run %lld in '%s'", (long long)run_id, s->path);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		bl_sqlite_fail(s, rc, err, "%s", what);
+		goto out;
+	}
+	struct bl_buf sql;
+	bl_buf_init(&sql);
+	device_stats_sql(&sql);
+	rc = sqlite3_prepare_v2(s->db, sql.data, -1, &stats, NULL);
+	bl_buf_release(&sql);
+	if (rc != SQLITE_OK) {
+		bl_sqlite_fail(s, rc, err, "%s", what);
+		goto out;
+	}
+	sqlite3_bind_int64(stats, 1, run_id);
+	struct bl_device_report r = {
+		.run_id = run_id,
+		.benchmark = (const char *)sqlite3_column_text(info, 0),
+		.params_json = (const char *)sqlite3_column_text(info, 1),
+		.commit_sha = (const char *)sqlite3_column_text(info, 2),
+		.kind = (const char *)sqlite3_column_text(info, 3),
+		.index = sqlite3_column_int(info, 4),
+		.status = (const char *)sqlite3_column_text(info, 5),
+	};
+	bool first = true;
+	while ((rc = sqlite3_step(stats)) == SQLITE_ROW) {
+		int gpu = sqlite3_column_type(stats, 0) == SQLITE_NULL ? -1 : sqlite3_column_int(stats, 0);
+		int col = 4;
+		if (first) {
+			/* every GPU's rows carry the same samples and process values */
+			r.n_samples = (size_t)sqlite3_column_int64(stats, 1);
+			r.duration_s = (double)(sqlite3_column_int64(stats, 3) - sqlite3_column_int64(stats, 2)) / 1e9;
+			for (size_t i = 0; i < N_PROC_COLUMNS; i++, col += 4) {
+				BL_GROW(v, cap, n + 1);
+				read_stat(stats, col, proc_columns[i], -1, &v[n++]);
+			}
+			first = false;
+		}
+		col = 4 + 4 * (int)N_PROC_COLUMNS;
+		if (gpu < 0)
+			continue;
+		for (size_t i = 0; i < N_GPU_COLUMNS; i++, col += 4) {
+			BL_GROW(v, cap, n + 1);
+			read_stat(stats, col, gpu_columns[i], gpu, &v[n++]);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		bl_sqlite_fail(s, rc, err, "%s", what);
+		goto out;
+	}
+	r.stats = v;
+	r.n_stats = n;
+	ret = fn(ctx, &r);
+	if (ret == 0)
+		ret = bl_sqlite_tx(s, ST_COMMIT, err, what);
+out:
+	sqlite3_finalize(stats);
+	sqlite3_finalize(info);
+	bl_sqlite_rollback(s);
+	free(v);
+	return ret;
+}

@@ -143,6 +143,9 @@ static const char *const migrations[] = {
 	");\n"
 	"CREATE INDEX model_measurements_by_benchmark ON model_measurements (benchmark_id);\n"
 	"CREATE INDEX model_measurements_by_run ON model_measurements (run_id);\n"
+	/* The transformers v1 columns first, then what benchline adds: one row
+	 * per sample and GPU (gpu_index NULL without a GPU); a value that could
+	 * not be read is NULL, never 0. Megabytes are MiB, as psutil/gpustat. */
 	"CREATE TABLE device_measurements (\n"
 	"	measurement_id INTEGER PRIMARY KEY,\n"
 	"	benchmark_id INTEGER NOT NULL REFERENCES benchmarks (benchmark_id) ON DELETE CASCADE,\n"
@@ -151,7 +154,18 @@ static const char *const migrations[] = {
 	"	mem_megabytes REAL,\n"
 	"	gpu_util REAL,\n"
 	"	gpu_mem_megabytes REAL,\n"
-	"	time TEXT NOT NULL\n"
+	"	time TEXT NOT NULL,\n"
+	"	warmup INTEGER NOT NULL DEFAULT 0 CHECK (warmup IN (0, 1)),\n"
+	"	t_ns INTEGER,\n"
+	"	procs INTEGER,\n"
+	"	sys_cpu_util REAL,\n"
+	"	sys_mem_megabytes REAL,\n"
+	"	gpu_index INTEGER,\n"
+	"	gpu_power_w REAL,\n"
+	"	gpu_temp_c REAL,\n"
+	"	gpu_sm_clock_mhz REAL,\n"
+	"	gpu_clock_reasons INTEGER,\n"
+	"	gpu_proc_mem_megabytes REAL\n"
 	");\n"
 	"CREATE INDEX device_measurements_by_benchmark ON device_measurements (benchmark_id);\n"
 	"CREATE INDEX device_measurements_by_run ON device_measurements (run_id);\n",

@@ -412,6 +412,131 @@ static int insert_measurements(struct sqlite_store *s, const struct bl_run_recor
 	return 0;
 }
 
+/* ---- device samples ------------------------------------------------------------------------------------------ */
+
+#define DEVICE_COLS 18
+#define DEVICE_ROWS_PER_STMT 32 /* 576 variables, under SQLite's oldest limit of 999 */
+#define MIB (1024.0 * 1024.0)
+
+static void device_insert_sql(struct bl_buf *b, int rows)
+{
+	bl_buf_puts(b, "INSERT INTO device_measurements (benchmark_id, run_id, cpu_util, mem_megabytes, gpu_util,"
+		       " gpu_mem_megabytes, time, warmup, t_ns, procs, sys_cpu_util, sys_mem_megabytes, gpu_index,"
+		       " gpu_power_w, gpu_temp_c, gpu_sm_clock_mhz, gpu_clock_reasons, gpu_proc_mem_megabytes) VALUES ");
+	for (int r = 0; r < rows; r++) {
+		bl_buf_puts(b, r ? ", (" : "(");
+		for (int c = 0; c < DEVICE_COLS; c++)
+			bl_buf_puts(b, c ? ", ?" : "?");
+		bl_buf_putc(b, ')');
+	}
+}
+
+/* The cached multi-row (or one-row) insert, its SQL built on first use. */
+static sqlite3_stmt *device_stmt(struct sqlite_store *s, enum stmt_id id, int rows, struct bl_error *err)
+{
+	if (s->stmts[id])
+		return s->stmts[id];
+	struct bl_buf sql;
+	bl_buf_init(&sql);
+	device_insert_sql(&sql, rows);
+	sqlite3_stmt *st = bl_sqlite_stmt(s, id, sql.data, err);
+	bl_buf_release(&sql);
+	return st;
+}
+
+/* An invalid (or non-finite) value is NULL, never 0. */
+static void bind_value(sqlite3_stmt *st, int i, struct bl_value v, double scale)
+{
+	if (v.valid && isfinite(v.value))
+		sqlite3_bind_double(st, i, v.value / scale);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_value_int(sqlite3_stmt *st, int i, struct bl_value v)
+{
+	if (v.valid && isfinite(v.value) && v.value >= -9.2e18 && v.value <= 9.2e18)
+		sqlite3_bind_int64(st, i, (int64_t)v.value);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Binds row (sample, gpu) at parameter base+1..base+DEVICE_COLS; gpu -1: no GPU. */
+static void bind_device_row(sqlite3_stmt *st, int base, const struct bl_run_record *r, int64_t run_id,
+			    int64_t t0_ns, const struct bl_sample *x, int gpu)
+{
+	char when[32];
+	sqlite3_bind_int64(st, base + 1, r->benchmark_id);
+	sqlite3_bind_int64(st, base + 2, run_id);
+	bind_value(st, base + 3, x->proc_cpu_pct, 1.0);
+	bind_value(st, base + 4, x->proc_rss_bytes, MIB);
+	format_iso_ms(t0_ns + x->t_ns, when);
+	sqlite3_bind_text(st, base + 7, when, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, base + 8, x->warmup ? 1 : 0);
+	sqlite3_bind_int64(st, base + 9, x->t_ns);
+	bind_value_int(st, base + 10, x->proc_count);
+	bind_value(st, base + 11, x->sys_cpu_pct, 1.0);
+	bind_value(st, base + 12, x->sys_mem_used_bytes, MIB);
+	if (gpu < 0) {
+		for (int c = 13; c <= DEVICE_COLS; c++)
+			sqlite3_bind_null(st, base + c);
+		sqlite3_bind_null(st, base + 5);
+		sqlite3_bind_null(st, base + 6);
+		return;
+	}
+	const struct bl_gpu_sample *g = &x->gpu[gpu];
+	bind_value(st, base + 5, g->util_pct, 1.0);
+	bind_value(st, base + 6, g->mem_used_bytes, MIB);
+	sqlite3_bind_int(st, base + 13, gpu);
+	bind_value(st, base + 14, g->power_w, 1.0);
+	bind_value(st, base + 15, g->temp_c, 1.0);
+	bind_value(st, base + 16, g->sm_clock_mhz, 1.0);
+	bind_value_int(st, base + 17, g->clock_reasons);
+	bind_value(st, base + 18, g->proc_mem_bytes, MIB);
+}
+
+/* Every (sample, GPU) row, DEVICE_ROWS_PER_STMT at a time, the rest one by one. */
+static int insert_device_samples(struct sqlite_store *s, const struct bl_run_record *r, int64_t run_id,
+				 const char *what, struct bl_error *err)
+{
+	if (r->n_samples == 0)
+		return 0;
+	int64_t t0 = r->start_unix_ns ? r->start_unix_ns : bl_now_unix_ns();
+	sqlite3_stmt *many = NULL, *one = NULL;
+	int in_batch = 0;
+	/* Rows are enumerated as (sample i, gpu g); a batch that fills is run at once. */
+	size_t pending_i[DEVICE_ROWS_PER_STMT];
+	int pending_g[DEVICE_ROWS_PER_STMT];
+	for (size_t i = 0; i < r->n_samples; i++) {
+		const struct bl_sample *x = &r->samples[i];
+		int n_gpus = x->n_gpus < 0 ? 0 : x->n_gpus > BL_DEVICE_MAX_GPUS ? BL_DEVICE_MAX_GPUS : x->n_gpus;
+		for (int g = n_gpus ? 0 : -1; g < n_gpus; g++) {
+			pending_i[in_batch] = i;
+			pending_g[in_batch] = g;
+			if (++in_batch < DEVICE_ROWS_PER_STMT)
+				continue;
+			if (!many && !(many = device_stmt(s, ST_DEVICE_INSERT_MANY, DEVICE_ROWS_PER_STMT, err)))
+				return -1;
+			for (int j = 0; j < DEVICE_ROWS_PER_STMT; j++)
+				bind_device_row(many, j * DEVICE_COLS, r, run_id, t0, &r->samples[pending_i[j]],
+						pending_g[j]);
+			int rc = exec_stmt(many);
+			if (rc != SQLITE_OK)
+				return bl_sqlite_fail(s, rc, err, "%s: device samples", what);
+			in_batch = 0;
+		}
+	}
+	for (int j = 0; j < in_batch; j++) {
+		if (!one && !(one = device_stmt(s, ST_DEVICE_INSERT_ONE, 1, err)))
+			return -1;
+		bind_device_row(one, 0, r, run_id, t0, &r->samples[pending_i[j]], pending_g[j]);
+		int rc = exec_stmt(one);
+		if (rc != SQLITE_OK)
+			return bl_sqlite_fail(s, rc, err, "%s: device samples", what);
+	}
+	return 0;
+}
+
 /* One attempt at storing run r in its own transaction. */
 static int add_run_once(struct sqlite_store *s, const struct bl_run_record *r, const char *now, const char *what,
 			int64_t *run_id, struct bl_error *err)
@@ -426,6 +551,8 @@ static int add_run_once(struct sqlite_store *s, const struct bl_run_record *r, c
 		ret = bl_sqlite_insert_metrics(s, r, id, what, err);
 	if (ret == 0)
 		ret = insert_measurements(s, r, id, now, what, err);
+	if (ret == 0)
+		ret = insert_device_samples(s, r, id, what, err);
 	/* A failed run marks its case failed in the same transaction, so no
 	 * crash between two writes can leave a failure behind a 'pending' case
 	 * that a resume would then complete. */
@@ -470,6 +597,8 @@ int bl_sqlite_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_
 			       BL_SQLITE_VALUES_PER_RUN);
 	if (r->n_measurements && !r->measurements)
 		return bl_fail(err, "%s: measurements missing", what);
+	if (r->n_samples && !r->samples)
+		return bl_fail(err, "%s: device samples missing", what);
 	char now[32] = "";
 	if (r->n_measurements)
 		now_iso(now);

@@ -25,7 +25,10 @@
  *   metrics      a read-only VIEW (run_id, seq, name, value, unit, better)
  *   model_measurements(measurement_id, benchmark_id, run_id, measurements, time)
  *   device_measurements(measurement_id, benchmark_id, run_id, cpu_util,
- *        mem_megabytes, gpu_util, gpu_mem_megabytes, time)
+ *        mem_megabytes, gpu_util, gpu_mem_megabytes, time, warmup, t_ns,
+ *        procs, sys_cpu_util, sys_mem_megabytes, gpu_index, gpu_power_w,
+ *        gpu_temp_c, gpu_sm_clock_mhz, gpu_clock_reasons,
+ *        gpu_proc_mem_megabytes)     one row per sample and GPU
  *
  * A run is stored in one transaction with its metrics and measurements: it is
  * there whole or not at all. A run whose status is not "ok" marks its case
@@ -40,6 +43,7 @@
 
 #include "benchline/common.h"
 #include "benchline/config.h"
+#include "benchline/device.h"
 #include "benchline/git.h"
 #include "benchline/machine.h"
 #include "benchline/protocol.h"
@@ -97,6 +101,10 @@ struct bl_run_record {
 	size_t n_metrics;
 	char *const *measurements; /* JSON objects for model_measurements */
 	size_t n_measurements;
+	/* Device samples for device_measurements (one row per sample and GPU;
+	 * time is start_unix_ns + t_ns, or the time of storing when unknown). */
+	const struct bl_sample *samples;
+	size_t n_samples;
 };
 
 struct bl_build_record {
@@ -143,6 +151,26 @@ struct bl_point_query {
 /* Must not call back into the same store. */
 typedef int (*bl_point_fn)(void *ctx, const struct bl_point *p);
 
+/* One series of a run's device samples (`benchline show --device`). */
+struct bl_device_stat {
+	const char *column;      /* device_measurements column, e.g. "cpu_util" */
+	int gpu_index;           /* -1 for process and system columns */
+	size_t n;                /* samples with a value (NULL ones left out) */
+	double min, mean, max;   /* meaningless when n is 0 */
+};
+
+/* A run's device samples, summarised; pointers borrowed during the callback. */
+struct bl_device_report {
+	int64_t run_id;
+	const char *benchmark, *params_json, *commit_sha, *kind, *status;
+	int index;
+	size_t n_samples;        /* samples (not rows: a sample has a row per GPU) */
+	double duration_s;       /* first to last sample */
+	const struct bl_device_stat *stats;
+	size_t n_stats;
+};
+typedef int (*bl_device_report_fn)(void *ctx, const struct bl_device_report *r);
+
 struct bl_store_ops {
 	const char *name; /* "sqlite" */
 	void (*close)(struct bl_store *s);
@@ -159,6 +187,8 @@ struct bl_store_ops {
 			     struct bl_error *err);
 	int (*typical_seconds)(struct bl_store *s, int64_t machine_id, const char *name, const char *params_json,
 			       double *run_s, double *build_s, struct bl_error *err);
+	int (*run_device)(struct bl_store *s, int64_t run_id, bl_device_report_fn fn, void *ctx,
+			  struct bl_error *err);
 };
 
 struct bl_store {
@@ -208,6 +238,12 @@ int bl_store_foreach_point(struct bl_store *s, const struct bl_point_query *q, b
  * pointer may be NULL. */
 int bl_store_typical_seconds(struct bl_store *s, int64_t machine_id, const char *name, const char *params_json,
 			     double *run_s, double *build_s, struct bl_error *err);
+
+/* Summarises the device samples of run run_id and calls fn once with the
+ * result (n_samples 0 when the run has none). A run that is not stored is an
+ * error ("no run N in 'FILE'"). A non-zero return from fn is returned. */
+int bl_store_run_device(struct bl_store *s, int64_t run_id, bl_device_report_fn fn, void *ctx,
+			struct bl_error *err);
 
 /* Backends (internal): */
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err);

@@ -718,6 +718,180 @@ static void test_failed_add_run_leaves_nothing(void **state)
 	free(path);
 }
 
+/* Device samples: one row per sample and GPU, in batches; an invalid value is NULL, never 0. */
+static void fill_samples(struct bl_sample *x, size_t n, int n_gpus)
+{
+	memset(x, 0, n * sizeof(*x));
+	for (size_t i = 0; i < n; i++) {
+		x[i].t_ns = (int64_t)i * 10000000; /* 10 ms apart */
+		x[i].warmup = false;
+		x[i].proc_cpu_pct = (struct bl_value){.value = 100.0 + (double)i, .valid = true};
+		x[i].proc_rss_bytes = (struct bl_value){.value = 2.0 * 1024 * 1024, .valid = true};
+		x[i].proc_count = (struct bl_value){.value = 3, .valid = true};
+		x[i].sys_cpu_pct = (struct bl_value){.value = 150.0, .valid = true};
+		/* system memory unreadable in every sample */
+		x[i].n_gpus = n_gpus;
+		for (int g = 0; g < n_gpus; g++) {
+			x[i].gpu[g].util_pct = (struct bl_value){.value = 50.0 + g, .valid = true};
+			x[i].gpu[g].mem_used_bytes = (struct bl_value){.value = 1024.0 * 1024 * 1024, .valid = true};
+			x[i].gpu[g].power_w = (struct bl_value){.value = 300.5, .valid = true};
+			x[i].gpu[g].temp_c = (struct bl_value){.value = 61, .valid = true};
+			x[i].gpu[g].clock_reasons = (struct bl_value){.value = 4, .valid = true};
+			/* sm clock and process memory not supported */
+		}
+	}
+	/* the last sample comes after the child was reaped: no process values */
+	x[n - 1].proc_cpu_pct.valid = false;
+	x[n - 1].proc_rss_bytes.valid = false;
+	x[n - 1].proc_count.valid = false;
+}
+
+struct device_seen {
+	size_t n_samples, n_stats;
+	double duration_s;
+	struct bl_device_stat cpu, gpu1_util, gpu0_sm;
+	char kind[16];
+};
+
+static int seen_device(void *ctx, const struct bl_device_report *r)
+{
+	struct device_seen *d = ctx;
+	d->n_samples = r->n_samples;
+	d->n_stats = r->n_stats;
+	d->duration_s = r->duration_s;
+	snprintf(d->kind, sizeof(d->kind), "%s", r->kind);
+	for (size_t i = 0; i < r->n_stats; i++) {
+		const struct bl_device_stat *st = &r->stats[i];
+		if (st->gpu_index < 0 && !strcmp(st->column, "cpu_util"))
+			d->cpu = *st;
+		if (st->gpu_index == 1 && !strcmp(st->column, "gpu_util"))
+			d->gpu1_util = *st;
+		if (st->gpu_index == 0 && !strcmp(st->column, "gpu_sm_clock_mhz"))
+			d->gpu0_sm = *st;
+	}
+	return 0;
+}
+
+static void test_device_samples(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "decode", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+
+	/* 40 samples without GPU: one batch of 32 rows and 8 more */
+	static struct bl_sample x[40];
+	fill_samples(x, 40, 0);
+	x[0].warmup = true;
+	struct bl_run_record r = run_record(bid, true, 0, 0.4, NULL, 0);
+	r.samples = x;
+	r.n_samples = 40;
+	int64_t warm_id = add_run_ok(s, &r);
+	/* 20 samples on two GPUs: 40 rows */
+	static struct bl_sample y[20];
+	fill_samples(y, 20, 2);
+	r = run_record(bid, false, 0, 0.2, NULL, 0);
+	r.samples = y;
+	r.n_samples = 20;
+	int64_t run_id = add_run_ok(s, &r);
+	/* a run without samples adds no row */
+	r = run_record(bid, false, 1, 0.2, NULL, 0);
+	add_run_ok(s, &r);
+	bl_store_close(s);
+
+	char *sql = bl_xasprintf("SELECT count(*) FROM device_measurements WHERE run_id = %lld AND benchmark_id = %lld"
+				 " AND gpu_index IS NULL AND gpu_util IS NULL AND gpu_mem_megabytes IS NULL"
+				 " AND gpu_power_w IS NULL AND gpu_temp_c IS NULL AND gpu_sm_clock_mhz IS NULL"
+				 " AND gpu_clock_reasons IS NULL AND gpu_proc_mem_megabytes IS NULL"
+				 " AND sys_cpu_util = 150 AND sys_mem_megabytes IS NULL",
+				 (long long)warm_id, (long long)bid);
+	assert_int_equal(raw_int(path, sql), 40);
+	free(sql);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements"), 80);
+	/* process values: 39 valid, the stop sample NULL (not 0) */
+	sql = bl_xasprintf("SELECT count(*) FROM device_measurements WHERE run_id = %lld AND cpu_util IS NOT NULL"
+			   " AND mem_megabytes = 2 AND procs = 3",
+			   (long long)warm_id);
+	assert_int_equal(raw_int(path, sql), 39);
+	free(sql);
+	sql = bl_xasprintf("SELECT count(*) FROM device_measurements WHERE run_id = %lld AND cpu_util IS NULL"
+			   " AND mem_megabytes IS NULL AND procs IS NULL AND t_ns = 390000000",
+			   (long long)warm_id);
+	assert_int_equal(raw_int(path, sql), 1);
+	free(sql);
+	/* the warm-up flag and the time: start + t_ns, in the schema's one format */
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements WHERE warmup = 1"), 1);
+	char *t = raw_text(path, "SELECT time FROM device_measurements WHERE t_ns = 10000000 AND gpu_index IS NULL");
+	assert_string_equal(t, "2026-11-26T15:30:00.133Z");
+	free(t);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements WHERE cpu_util = 105 AND t_ns = 50000000"
+				       " AND gpu_index IS NULL"),
+			 1);
+	/* two GPUs: a row each per sample */
+	sql = bl_xasprintf("SELECT count(*) FROM device_measurements WHERE run_id = %lld AND gpu_index = 1"
+			   " AND gpu_util = 51 AND gpu_mem_megabytes = 1024 AND gpu_power_w = 300.5 AND gpu_temp_c = 61"
+			   " AND gpu_clock_reasons = 4 AND gpu_sm_clock_mhz IS NULL AND gpu_proc_mem_megabytes IS NULL",
+			   (long long)run_id);
+	assert_int_equal(raw_int(path, sql), 20);
+	free(sql);
+	sql = bl_xasprintf("SELECT count(*) FROM device_measurements WHERE run_id = %lld AND gpu_index = 0"
+			   " AND gpu_util = 50",
+			   (long long)run_id);
+	assert_int_equal(raw_int(path, sql), 20);
+	free(sql);
+
+	/* The summary `show --device` prints: per sample, not per row; NULLs left out. */
+	s = open_ok(path);
+	struct device_seen seen = {0};
+	struct bl_error qerr = {{0}};
+	assert_int_equal(bl_store_run_device(s, run_id, seen_device, &seen, &qerr), 0);
+	assert_int_equal(seen.n_samples, 20);
+	assert_string_equal(seen.kind, "measured");
+	assert_true(seen.duration_s > 0.189 && seen.duration_s < 0.191);
+	assert_int_equal(seen.n_stats, 5 + 2 * 7);
+	assert_int_equal(seen.cpu.n, 19);
+	assert_true(seen.cpu.min == 100 && seen.cpu.max == 118);
+	assert_int_equal(seen.gpu1_util.n, 20);
+	assert_true(seen.gpu1_util.mean == 51);
+	assert_int_equal(seen.gpu0_sm.n, 0);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(bl_store_run_device(s, warm_id, seen_device, &seen, &qerr), 0);
+	assert_int_equal(seen.n_samples, 40);
+	assert_int_equal(seen.n_stats, 5);
+	assert_int_equal(bl_store_run_device(s, 12345, seen_device, &seen, &qerr), -1);
+	assert_non_null(strstr(qerr.msg, "no run 12345"));
+	bl_store_close(s);
+
+	/* A failure in the middle of the samples leaves nothing of the run. */
+	raw_exec(path, "CREATE TRIGGER forced_failure BEFORE INSERT ON device_measurements WHEN NEW.t_ns = 350000000"
+		       " BEGIN SELECT RAISE(ABORT, 'forced sample failure'); END");
+	s = open_ok(path);
+	struct bl_metric good[] = {{.name = (char *)"a", .value = 1}};
+	r = run_record(bid, false, 2, 0.4, good, 1);
+	r.samples = x;
+	r.n_samples = 40;
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "forced sample failure"));
+	assert_non_null(strstr(err.msg, "device samples"));
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs WHERE kind = 'measured' AND idx = 2"), 0);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements"), 80);
+	/* samples missing while n_samples says there are some */
+	r.samples = NULL;
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "device samples missing"));
+	raw_exec(path, "DROP TRIGGER forced_failure");
+	/* and the store goes on */
+	r.samples = x;
+	add_run_ok(s, &r);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements"), 120);
+	bl_store_close(s);
+	free(path);
+}
+
 /* Values go in several rows per INSERT: a failure inside such a group still
  * names its metric and leaves nothing; the values keep their order. */
 static void test_many_metrics(void **state)
@@ -1295,6 +1469,7 @@ int main(void)
 		cmocka_unit_test(test_open_case),
 		cmocka_unit_test(test_add_run_stores_everything),
 		cmocka_unit_test(test_failed_add_run_leaves_nothing),
+		cmocka_unit_test(test_device_samples),
 		cmocka_unit_test(test_many_metrics),
 		cmocka_unit_test(test_metric_dictionary),
 		cmocka_unit_test(test_foreach_point),
