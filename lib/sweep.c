@@ -344,6 +344,60 @@ static int estimate(struct sweep *s, struct bl_error *err)
 	return 0;
 }
 
+/* Opens the device sampler (one per sweep, so NVML initialises once), says
+ * once which backends sample and why the others do not, and records the GPUs
+ * in the machine's provenance. */
+static void open_sampler(struct sweep *s)
+{
+	const struct bl_sweep_opts *o = s->o;
+	int ms = o->cfg->sampling.interval_ms;
+	if (o->dry_run)
+		return;
+	struct bl_buf gpus;
+	bl_buf_init(&gpus);
+	if (ms > 0) {
+		struct bl_error e = {{0}};
+		if (bl_sampler_new(&s->sampler, &(struct bl_sampler_options){.interval_ms = ms}, &e)) {
+			s->sampler = NULL;
+			bl_sweep_notice(s, "device sampling off: %s", e.msg);
+		} else {
+			struct bl_devices *d = bl_sampler_devices(s->sampler);
+			struct bl_buf msg;
+			bl_buf_init(&msg);
+			bl_buf_printf(&msg, "device sampling every %d ms:", ms);
+			size_t active = 0;
+			for (size_t i = 0; i < d->n; i++)
+				if (d->dev[i])
+					bl_buf_printf(&msg, "%s %s", active++ ? "," : "", d->ops[i]->name);
+			if (!active)
+				bl_buf_puts(&msg, " no backend");
+			for (size_t i = 0; i < d->n; i++) {
+				if (d->dev[i])
+					continue;
+				const char *why = d->reason[i];
+				size_t nl = strlen(d->ops[i]->name);
+				/* "nvml unavailable" alone, or "nvml unavailable: NVML not found: ..." */
+				if (!strncmp(why, d->ops[i]->name, nl) && !strncmp(why + nl, " unavailable", 12))
+					bl_buf_printf(&msg, "; %s", why);
+				else
+					bl_buf_printf(&msg, "; %s unavailable: %s", d->ops[i]->name, why);
+			}
+			bl_sweep_notice(s, "%s", msg.data);
+			bl_buf_release(&msg);
+			bl_devices_gpus_json(d, &gpus);
+		}
+	} else {
+		bl_sweep_notice(s, "device sampling off (sampling.interval_ms is 0)");
+	}
+	free(s->machine.gpus_json);
+	if (gpus.len) {
+		s->machine.gpus_json = bl_buf_detach(&gpus);
+	} else {
+		bl_buf_release(&gpus);
+		s->machine.gpus_json = bl_device_gpus_json();
+	}
+}
+
 static int sweep_body(struct sweep *s, struct bl_error *err)
 {
 	const struct bl_sweep_opts *o = s->o;
@@ -374,6 +428,7 @@ static int sweep_body(struct sweep *s, struct bl_error *err)
 
 	if (bl_machine_detect(&s->machine, err))
 		return -1;
+	open_sampler(s);
 	if (!o->dry_run && bl_store_put_machine(o->store, &s->machine, &s->machine_id, err))
 		return -1;
 	if (o->dry_run && bl_store_find_machine(o->store, s->machine.fingerprint, &s->machine_id, err))
@@ -502,6 +557,7 @@ int bl_sweep(const struct bl_sweep_opts *o, struct bl_sweep_totals *totals, stru
 		free_commit(&s, &s.commits[k]);
 	free(s.commits);
 	bl_cases_free(s.cases, s.n_cases);
+	bl_sampler_free(s.sampler);
 	bl_machine_release(&s.machine);
 	bl_strvec_release(&s.suite_files);
 	free(s.repository);

@@ -8,6 +8,7 @@
 #define BENCHLINE_SWEEP_INTERNAL_H
 
 #include "benchline/machine.h"
+#include "benchline/sampler.h"
 #include "benchline/sweep.h"
 
 struct case_work {
@@ -52,6 +53,7 @@ struct sweep {
 	size_t runs_done;
 	bool any_overlay;       /* some case takes its suite from the current tree */
 	struct bl_strvec suite_files; /* today's suite files, what the overlay copies */
+	struct bl_sampler *sampler;   /* NULL: sampling off (interval 0, dry run) */
 };
 
 void bl_sweep_notice(struct sweep *s, const char *fmt, ...) BL_PRINTF(2, 3);

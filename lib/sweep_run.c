@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,77 @@ static void add_builtin_metrics(struct bl_metric_list *m, const struct bl_run_re
 		bl_metric_list_add(m, "peak_memory", (double)r->peak_rss_bytes, "B", BL_BETTER_LOWER);
 }
 
+/* Summaries of the device samples; the per-GPU ones are gpuN_... */
+static const char *const device_metrics[] = {"cpu_util_mean", "cpu_util_max", "rss_mb_mean", "rss_mb_max",
+					     "gpu_energy_j", "cpu_energy_j"};
+
+#define MIB (1024.0 * 1024.0)
+
 static bool is_builtin(const char *name)
 {
 	for (size_t i = 0; i < sizeof(builtin_metrics) / sizeof(builtin_metrics[0]); i++)
 		if (!strcmp(name, builtin_metrics[i]))
 			return true;
+	for (size_t i = 0; i < sizeof(device_metrics) / sizeof(device_metrics[0]); i++)
+		if (!strcmp(name, device_metrics[i]))
+			return true;
+	/* gpu<digits>_... */
+	if (!strncmp(name, "gpu", 3) && name[3] >= '0' && name[3] <= '9') {
+		const char *c = name + 3;
+		while (*c >= '0' && *c <= '9')
+			c++;
+		return *c == '_';
+	}
 	return false;
+}
+
+static void add_series(struct bl_metric_list *m, const char *name, const char *stat, const struct bl_value *v,
+		       double scale, const char *unit, enum bl_better better)
+{
+	if (!v->valid || !isfinite(v->value))
+		return;
+	char full[64];
+	snprintf(full, sizeof(full), "%s_%s", name, stat);
+	bl_metric_list_add(m, full, v->value / scale, unit, better);
+}
+
+/* Mean and max of each device series with a valid value, and the run's energy. */
+static void add_device_metrics(struct bl_metric_list *m, const struct bl_sampler_summary *sum)
+{
+	if (!sum || !sum->n_samples)
+		return;
+	add_series(m, "cpu_util", "mean", &sum->proc_cpu_pct.mean, 1.0, "%", BL_BETTER_UNKNOWN);
+	add_series(m, "cpu_util", "max", &sum->proc_cpu_pct.max, 1.0, "%", BL_BETTER_UNKNOWN);
+	add_series(m, "rss_mb", "mean", &sum->proc_rss_bytes.mean, MIB, "MiB", BL_BETTER_LOWER);
+	add_series(m, "rss_mb", "max", &sum->proc_rss_bytes.max, MIB, "MiB", BL_BETTER_LOWER);
+	int n_gpus = sum->n_gpus < BL_DEVICE_MAX_GPUS ? sum->n_gpus : BL_DEVICE_MAX_GPUS;
+	for (int g = 0; g < n_gpus; g++) {
+		const struct bl_gpu_summary *gs = &sum->gpu[g];
+		char name[32];
+		snprintf(name, sizeof(name), "gpu%d_util", g);
+		add_series(m, name, "mean", &gs->util_pct.mean, 1.0, "%", BL_BETTER_UNKNOWN);
+		add_series(m, name, "max", &gs->util_pct.max, 1.0, "%", BL_BETTER_UNKNOWN);
+		snprintf(name, sizeof(name), "gpu%d_mem_mb", g);
+		add_series(m, name, "mean", &gs->mem_used_bytes.mean, MIB, "MiB", BL_BETTER_LOWER);
+		add_series(m, name, "max", &gs->mem_used_bytes.max, MIB, "MiB", BL_BETTER_LOWER);
+		snprintf(name, sizeof(name), "gpu%d_power_w", g);
+		add_series(m, name, "mean", &gs->power_w.mean, 1.0, "W", BL_BETTER_LOWER);
+		add_series(m, name, "max", &gs->power_w.max, 1.0, "W", BL_BETTER_LOWER);
+	}
+	/* GPU energy: the sum over the GPUs whose counter could be read. */
+	double gpu_j = 0;
+	bool gpu_valid = false;
+	int n_energy = sum->energy.n_gpus < BL_DEVICE_MAX_GPUS ? sum->energy.n_gpus : BL_DEVICE_MAX_GPUS;
+	for (int g = 0; g < n_energy; g++) {
+		if (sum->energy.gpu_j[g].valid && isfinite(sum->energy.gpu_j[g].value)) {
+			gpu_j += sum->energy.gpu_j[g].value;
+			gpu_valid = true;
+		}
+	}
+	if (gpu_valid)
+		bl_metric_list_add(m, "gpu_energy_j", gpu_j, "J", BL_BETTER_LOWER);
+	if (sum->energy.cpu_j.valid && isfinite(sum->energy.cpu_j.value))
+		bl_metric_list_add(m, "cpu_energy_j", sum->energy.cpu_j.value, "J", BL_BETTER_LOWER);
 }
 
 /* Protocol metrics (declared directions applied, reserved names refused)
@@ -161,6 +227,12 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 		.n_cpus = o->n_cpus,
 		.interrupt = o->interrupt,
 	};
+	if (s->sampler) {
+		spec.on_start = bl_sampler_on_start;
+		spec.on_exit = bl_sampler_on_exit;
+		spec.ctx = s->sampler;
+		bl_sampler_set_warmup(s->sampler, warmup);
+	}
 	struct bl_run_result res;
 	if (bl_run(&spec, &res, err))
 		goto out;
@@ -175,6 +247,15 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 	collect_metrics(bc, &proto, &res, &metrics, &diags);
 	if (res.status == BL_RUN_SPAWN_FAILED)
 		bl_buf_printf(&diags, "%s\n", res.spawn_error);
+	/* The samples stay the sampler's until the next run starts: stored below. */
+	const struct bl_sample *samples = NULL;
+	size_t n_samples = 0;
+	if (s->sampler && res.status != BL_RUN_SPAWN_FAILED) {
+		samples = bl_sampler_samples(s->sampler, &n_samples);
+		add_device_metrics(&metrics, n_samples ? bl_sampler_summary(s->sampler) : NULL);
+		if (*bl_sampler_error(s->sampler))
+			bl_buf_printf(&diags, "device sampling: %s\n", bl_sampler_error(s->sampler));
+	}
 
 	char ehash[65];
 	env_hash(env.v, o->cpu_list, ehash);
@@ -203,6 +284,8 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 		.n_metrics = metrics.n,
 		.measurements = proto.measurements.v,
 		.n_measurements = proto.measurements.n,
+		.samples = samples,
+		.n_samples = n_samples,
 	};
 	int64_t run_id;
 	if (bl_store_add_run(o->store, &rec, &run_id, err))

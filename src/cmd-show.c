@@ -23,6 +23,8 @@ static const char usage[] =
 	"  --benchmark NAME    only this benchmark\n"
 	"  --format FORMAT     table (default), json or csv\n"
 	"  --db PATH           database (default: $BENCHLINE_DB or <repo>/.benchline/results.db)\n"
+	"  --device RUN        instead, summarise the device samples of run RUN (runs.run_id):\n"
+	"                      samples, duration, and min/mean/max of each series\n"
 	"\n"
 	"Built-in metrics of every run: wall_time, user_time, system_time, cpu_time (s)\n"
 	"and peak_memory (bytes); benchmarks add their own through BENCHLINE_METRICS.\n";
@@ -327,17 +329,62 @@ static void print_table(const struct rows *rows, bool all_metrics)
 	}
 }
 
+static const char *device_unit(const char *column)
+{
+	static const char *const units[][2] = {
+	    {"cpu_util", "% of a core"},  {"mem_megabytes", "MiB"},	   {"procs", "processes"},
+	    {"sys_cpu_util", "% of a core"}, {"sys_mem_megabytes", "MiB"},  {"gpu_util", "%"},
+	    {"gpu_mem_megabytes", "MiB"},	 {"gpu_power_w", "W"},	   {"gpu_temp_c", "C"},
+	    {"gpu_sm_clock_mhz", "MHz"},	 {"gpu_clock_reasons", "bits"}, {"gpu_proc_mem_megabytes", "MiB"},
+	};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(units[i][0], column))
+			return units[i][1];
+	return "";
+}
+
+static int print_device(void *ctx, const struct bl_device_report *r)
+{
+	(void)ctx;
+	char name[128], params[256];
+	cli_sanitize(r->benchmark ? r->benchmark : "?", name, sizeof(name));
+	cli_sanitize(r->params_json ? r->params_json : "{}", params, sizeof(params));
+	printf("run %lld: %s %s at %.12s, %s run %d (%s): %zu samples over %.3f s\n", (long long)r->run_id, name,
+	       params, r->commit_sha ? r->commit_sha : "?", r->kind ? r->kind : "?", r->index,
+	       r->status ? r->status : "?", r->n_samples, r->duration_s);
+	if (!r->n_samples) {
+		printf("no device samples (sampling off, or the run did not start)\n");
+		return 0;
+	}
+	printf("%-28s %6s %12s %12s %12s  %s\n", "series", "n", "min", "mean", "max", "unit");
+	for (size_t i = 0; i < r->n_stats; i++) {
+		const struct bl_device_stat *st = &r->stats[i];
+		char label[64];
+		if (st->gpu_index >= 0)
+			snprintf(label, sizeof(label), "gpu%d %s", st->gpu_index, st->column);
+		else
+			snprintf(label, sizeof(label), "%s", st->column);
+		if (st->n)
+			printf("%-28s %6zu %12.2f %12.2f %12.2f  %s\n", label, st->n, st->min, st->mean, st->max,
+			       device_unit(st->column));
+		else
+			printf("%-28s %6zu %12s %12s %12s  %s\n", label, st->n, "-", "-", "-", device_unit(st->column));
+	}
+	return 0;
+}
+
 static int cmd_show_main(int argc, char **argv)
 {
-	enum { OPT_METRIC = 256, OPT_BENCH, OPT_FORMAT, OPT_DB };
+	enum { OPT_METRIC = 256, OPT_BENCH, OPT_FORMAT, OPT_DB, OPT_DEVICE };
 	static const struct option longopts[] = {
 		{"metric", required_argument, NULL, OPT_METRIC},
 		{"benchmark", required_argument, NULL, OPT_BENCH},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"db", required_argument, NULL, OPT_DB},
+		{"device", required_argument, NULL, OPT_DEVICE},
 		{NULL, 0, NULL, 0},
 	};
-	const char *metric = "wall_time", *bench = NULL, *format = "table", *db_opt = NULL;
+	const char *metric = "wall_time", *bench = NULL, *format = "table", *db_opt = NULL, *device = NULL;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -347,6 +394,7 @@ static int cmd_show_main(int argc, char **argv)
 		case OPT_BENCH: bench = optarg; break;
 		case OPT_FORMAT: format = optarg; break;
 		case OPT_DB: db_opt = optarg; break;
+		case OPT_DEVICE: device = optarg; break;
 		case ':': return cli_usage_error("show", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage_error("show", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -354,6 +402,15 @@ static int cmd_show_main(int argc, char **argv)
 	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv"))
 		return cli_usage_error("show", "unknown --format '%s': expected table, json or csv", format);
 	bool all_metrics = !strcmp(metric, "all");
+	long long device_run = 0;
+	if (device) {
+		char *end;
+		device_run = strtoll(device, &end, 10);
+		if (!*device || *end || device_run <= 0)
+			return cli_usage_error("show", "--device needs a run id (a positive integer), got '%s'", device);
+		if (optind < argc)
+			return cli_usage_error("show", "--device RUN takes no revisions");
+	}
 
 	struct cli_context ctx;
 	struct bl_error err = {{0}};
@@ -388,6 +445,13 @@ static int cmd_show_main(int argc, char **argv)
 	if (bl_store_open(ctx.db_path, &store, &err)) {
 		cli_error("%s", err.msg);
 		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (device) {
+		if (bl_store_run_device(store, device_run, print_device, NULL, &err)) {
+			cli_error("%s", err.msg);
+			rc = EXIT_RUNTIME;
+		}
 		goto out;
 	}
 	const char **list = NULL;
