@@ -51,17 +51,6 @@ struct metric_dict {
 	size_t keys_cap;
 };
 
-static const char *better_text(enum bl_better b)
-{
-	switch (b) {
-	case BL_BETTER_LOWER:
-		return "lower";
-	case BL_BETTER_HIGHER:
-		return "higher";
-	default:
-		return NULL;
-	}
-}
 
 /* FNV-1a over name, unit (a NULL unit hashes apart from "") and direction. */
 static uint64_t metric_hash(const struct bl_metric *m)
@@ -171,7 +160,7 @@ static int metric_key(struct sqlite_store *s, const struct bl_metric *m, int64_t
 		return -1;
 	bind_text(sel, 1, m->name);
 	bind_text(sel, 2, m->unit);
-	bind_text(sel, 3, better_text(m->better));
+	bind_text(sel, 3, bl_better_name(m->better));
 	int rc = sqlite3_step(sel);
 	if (rc == SQLITE_ROW)
 		*key = sqlite3_column_int64(sel, 0);
@@ -179,7 +168,7 @@ static int metric_key(struct sqlite_store *s, const struct bl_metric *m, int64_t
 	if (rc == SQLITE_DONE) {
 		bind_text(ins, 1, m->name);
 		bind_text(ins, 2, m->unit);
-		bind_text(ins, 3, better_text(m->better));
+		bind_text(ins, 3, bl_better_name(m->better));
 		rc = exec_stmt(ins);
 		if (rc == SQLITE_OK) {
 			*key = sqlite3_last_insert_rowid(s->db);

@@ -150,6 +150,19 @@ static void env_hash(char *const *envp, const char *cpu_list, char out[65])
 	free(sorted);
 }
 
+/* Where the sweep stands during run `ordinal` of case c at commit k. */
+static void run_progress(const struct sweep *s, size_t k, size_t c, bool warmup, int index, int ordinal,
+			 struct bl_sweep_progress *p)
+{
+	const struct case_work *w = &s->commits[k].cases[c];
+	bl_sweep_progress_at(s, k, p);
+	p->case_label = s->cases[c].label;
+	p->warmup = warmup;
+	p->index = index;
+	p->ordinal = ordinal + 1;
+	p->count = warmup ? w->warmups : (int)w->n_todo;
+}
+
 /* One run of case c at commit k: spawn, measure, parse, store. ordinal is
  * the position among this sweep's warm-ups or repetitions of the case. */
 int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordinal, struct bl_error *err)
@@ -207,12 +220,7 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 	close(mfd);
 
 	struct bl_sweep_progress p;
-	bl_sweep_progress_at(s, k, &p);
-	p.case_label = bc->label;
-	p.warmup = warmup;
-	p.index = index;
-	p.ordinal = ordinal + 1;
-	p.count = warmup ? w->warmups : (int)w->n_todo;
+	run_progress(s, k, c, warmup, index, ordinal, &p);
 	if (o->events && o->events->run_begin)
 		o->events->run_begin(o->events->ctx, &p);
 
@@ -303,12 +311,7 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 		 * its remaining runs there are skipped, not repeated. */
 		w->failed = true;
 	}
-	bl_sweep_progress_at(s, k, &p);
-	p.case_label = bc->label;
-	p.warmup = warmup;
-	p.index = index;
-	p.ordinal = ordinal + 1;
-	p.count = warmup ? w->warmups : (int)w->n_todo;
+	run_progress(s, k, c, warmup, index, ordinal, &p);
 	if (o->events && o->events->run_end)
 		o->events->run_end(o->events->ctx, &p, &res, &proto, out_log, err_log);
 	rc = 0;
