@@ -12,7 +12,8 @@
 # commit in a second worktree.
 # Target (issue): under 50 ms per commit.
 #
-# usage: bench/orchestration.sh [BENCHLINE] [COMMITS]
+# usage: [SAMPLING_MS=10] bench/orchestration.sh [BENCHLINE] [COMMITS]
+# (SAMPLING_MS=0 turns device sampling off, to see what it adds)
 set -euo pipefail
 bl=$(realpath "${1:-build/benchline}")
 n=${2:-20}
@@ -24,8 +25,9 @@ git init -q "$R"
 git -C "$R" config user.name bench
 git -C "$R" config user.email bench@example.org
 for i in $(seq 1 1000); do echo "file $i" >"$R/src/f$i.txt"; done
-cat >"$R/benchline.yaml" <<'YAML'
+cat >"$R/benchline.yaml" <<YAML
 version: 1
+sampling: {interval_ms: ${SAMPLING_MS:-10}}
 benchmarks:
   - name: noop
     command: ["true"]
