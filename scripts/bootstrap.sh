@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config git
 	libsqlite3-dev libyaml-dev libjansson-dev libcmocka-dev
-	sqlite3 python3 procps hyperfine)
+	sqlite3 python3 procps hyperfine bsdutils util-linux)
 
 missing=()
 for p in "${packages[@]}"; do
