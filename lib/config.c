@@ -17,7 +17,7 @@
 /* Sources a benchmark's metrics may come from; the first is the default. */
 static const char *const metric_sources[] = {"protocol", NULL};
 
-static const char *const root_keys[] = {"version", "suite", "build", "defaults", "sampling", "benchmarks", NULL};
+static const char *const root_keys[] = {"version", "suite", "build", "defaults", "sampling", "analysis", "benchmarks", NULL};
 static const char *const build_keys[] = {"command", "commands", "shell", "timeout", "env", NULL};
 static const char *const defaults_keys[] = {"warmup", "repetitions", "timeout", NULL};
 static const char *const bench_keys[] = {"name",   "command",	  "shell",   "cwd",   "env",	 "params",
@@ -614,6 +614,9 @@ static int parse_root(struct bl_cfg_parser *p, struct bl_config *cfg)
 	cfg->sampling.interval_ms = DEFAULT_SAMPLING_INTERVAL_MS;
 	if ((v = bl_cfg_find_value(p, root, "sampling")) && parse_sampling(p, v, cfg))
 		return -1;
+	bl_analysis_defaults(&cfg->analysis);
+	if ((v = bl_cfg_find_value(p, root, "analysis")) && bl_cfg_parse_analysis(p, v, &cfg->analysis))
+		return -1;
 	if (!(v = bl_cfg_find_value(p, root, "benchmarks")))
 		return bl_cfg_fail_at(p, root, "missing required key 'benchmarks' (expected a list of benchmarks)");
 	return parse_benchmarks(p, v, &d, cfg);
@@ -693,6 +696,9 @@ void bl_config_release(struct bl_config *cfg)
 	for (size_t i = 0; i < cfg->n_benchmarks; i++)
 		release_benchmark(&cfg->benchmarks[i]);
 	free(cfg->benchmarks);
+	for (size_t i = 0; i < cfg->analysis.n_floors; i++)
+		free(cfg->analysis.floors[i].metric);
+	free(cfg->analysis.floors);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -179,6 +179,11 @@ int bl_cfg_get_bool(struct bl_cfg_parser *p, const struct bl_cfg_node *n, const 
 int bl_cfg_get_int(struct bl_cfg_parser *p, const struct bl_cfg_node *n, const char *what, int min, int max, int *out);
 int bl_cfg_get_seconds(struct bl_cfg_parser *p, const struct bl_cfg_node *n, const char *what, double *out);
 
+/* ---- config_analysis.c ------------------------------------------------------------------------------------ */
+
+/* The 'analysis' mapping: alpha, noise_floor, noise_floors. */
+int bl_cfg_parse_analysis(struct bl_cfg_parser *p, const struct bl_cfg_node *n, struct bl_analysis_cfg *a);
+
 /* ---- config_cases.c --------------------------------------------------------------------------------------- */
 
 /* A benchmark's parameters as {param} substitution needs them. All zero is "no parameters" and releasable. */

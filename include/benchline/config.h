@@ -17,6 +17,10 @@
  *     env: {CFLAGS: -O2}
  *   sampling:
  *     interval_ms: 10               # device sampling period; 0 turns it off
+ *   analysis:
+ *     alpha: 0.01                   # significance level of compare/detect/bisect
+ *     noise_floor: 1%               # smallest change reported
+ *     noise_floors: {peak_memory: 5%}
  *   defaults:
  *     warmup: 1
  *     repetitions: 5
@@ -109,12 +113,32 @@ struct bl_sampling_cfg {
 	int interval_ms;        /* >= 0, default 10; 0: off */
 };
 
+/* 'analysis': how compare, detect and bisect judge a change. */
+struct bl_metric_floor {
+	char *metric;
+	double floor;           /* relative, e.g. 0.02 for 2% */
+};
+
+struct bl_analysis_cfg {
+	double alpha;           /* significance level, default 0.01 */
+	double noise_floor;     /* relative effect floor, default 0.01 (1%) */
+	struct bl_metric_floor *floors; /* per-metric floors, overriding noise_floor */
+	size_t n_floors;
+};
+/* The noise floor for metric (its own when declared, else the default). */
+double bl_analysis_floor(const struct bl_analysis_cfg *a, const char *metric);
+void bl_analysis_defaults(struct bl_analysis_cfg *a);
+/* "1%", "0.5 %" or a plain number of percent ("1") to a fraction; -1 when
+ * s is not a finite number >= 0 and < 1000. */
+int bl_parse_percent(const char *s, double *out);
+
 struct bl_config {
 	char *path;             /* file it was read from */
 	int version;
 	struct bl_strvec suite; /* suite paths relative to the repository root */
 	struct bl_build_cfg build;
 	struct bl_sampling_cfg sampling;
+	struct bl_analysis_cfg analysis;
 	struct bl_benchmark_cfg *benchmarks;
 	size_t n_benchmarks;
 	/* sha256 of the config file's bytes; the suite hash adds the suite files */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -368,6 +369,58 @@ static void test_sampling(void **state)
 		     "'sampling' must be a mapping", NULL);
 }
 
+#define BENCH_TAIL "benchmarks:\n  - {name: a, command: [./a]}\n"
+
+static void test_analysis(void **state)
+{
+	struct bl_config cfg;
+	parse_ok("version: 1\n" BENCH_TAIL, &cfg);
+	assert_true(cfg.analysis.alpha == 0.01);
+	assert_true(cfg.analysis.noise_floor == 0.01);
+	assert_true(bl_analysis_floor(&cfg.analysis, "wall_time") == 0.01);
+	bl_config_release(&cfg);
+	parse_ok("version: 1\nanalysis:\n  alpha: 0.05\n  noise_floor: 2.5%\n"
+		 "  noise_floors: {peak_memory: 5%, wall_time: \"0.5 %\", ratio: 3}\n" BENCH_TAIL,
+		 &cfg);
+	assert_true(cfg.analysis.alpha == 0.05);
+	assert_true(fabs(cfg.analysis.noise_floor - 0.025) < 1e-12);
+	assert_true(fabs(bl_analysis_floor(&cfg.analysis, "peak_memory") - 0.05) < 1e-12);
+	assert_true(fabs(bl_analysis_floor(&cfg.analysis, "wall_time") - 0.005) < 1e-12);
+	assert_true(fabs(bl_analysis_floor(&cfg.analysis, "ratio") - 0.03) < 1e-12);
+	assert_true(fabs(bl_analysis_floor(&cfg.analysis, "other") - 0.025) < 1e-12);
+	bl_config_release(&cfg);
+
+	expect_error("version: 1\nanalysis:\n  alpha: 0.7\n" BENCH_TAIL, FILE_NAME ":3:10: ", "'alpha'", NULL);
+	expect_error("version: 1\nanalysis:\n  alpha: often\n" BENCH_TAIL, FILE_NAME ":3:10: ", "'alpha'", NULL);
+	expect_error("version: 1\nanalysis:\n  noise_floor: -1%\n" BENCH_TAIL, FILE_NAME ":3:16: ", "percentage",
+		     NULL);
+	expect_error("version: 1\nanalysis:\n  noise_floor: 1e3%\n" BENCH_TAIL, FILE_NAME ":3:16: ", "percentage",
+		     NULL);
+	expect_error("version: 1\nanalysis:\n  floor: 1%\n" BENCH_TAIL, FILE_NAME ":3:3: ", "floor", "'analysis'",
+		     NULL);
+	expect_error("version: 1\nanalysis:\n  noise_floors: [wall_time]\n" BENCH_TAIL, FILE_NAME ":3:17: ",
+		     "'noise_floors'", NULL);
+	expect_error("version: 1\nanalysis:\n  noise_floors: {a: 1%, a: 2%}\n" BENCH_TAIL, FILE_NAME ":3:",
+		     NULL);
+	expect_error("version: 1\nanalysis: 1%\n" BENCH_TAIL, FILE_NAME ":2:11: ", "'analysis' must be a mapping",
+		     NULL);
+}
+
+static void test_parse_percent(void **state)
+{
+	double v;
+	assert_int_equal(bl_parse_percent("1%", &v), 0);
+	assert_true(fabs(v - 0.01) < 1e-15);
+	assert_int_equal(bl_parse_percent("0.5", &v), 0);
+	assert_true(fabs(v - 0.005) < 1e-15);
+	assert_int_equal(bl_parse_percent("12 %", &v), 0);
+	assert_true(fabs(v - 0.12) < 1e-15);
+	const char *bad[] = {"", "%", "-1%", "1e2", "nan", "inf", "1%%", "x1", "1000", " 1"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (bl_parse_percent(bad[i], &v) == 0)
+			fail_msg("'%s' was accepted as a percentage", bad[i]);
+}
+
 /* Every prefix of the example is some kind of broken file: each must fail cleanly or parse, never crash or leak,
  * and every error must be positioned. */
 static void test_truncated_example_never_crashes(void **state)
@@ -473,7 +526,7 @@ static void test_error_unknown_keys(void **state)
 		     "allowed: name, command, shell, cwd, env, params, warmup, repetitions, timeout, files, metrics",
 		     NULL);
 	expect_error("version: 1\nbenchmark: []\n", FILE_NAME ":2:1: ", "unknown key 'benchmark' in the top level",
-		     "allowed: version, suite, build, defaults, sampling, benchmarks", NULL);
+		     "allowed: version, suite, build, defaults, sampling, analysis, benchmarks", NULL);
 	expect_error("version: 1\nbuild: {cmd: make}\nbenchmarks: [{name: a, command: x}]\n",
 		     FILE_NAME ":2:9: ", "unknown key 'cmd' in 'build'",
 		     "allowed: command, commands, shell, timeout, env", NULL);
@@ -1277,6 +1330,8 @@ int main(void)
 	    cmocka_unit_test(test_load_missing_file),
 	    cmocka_unit_test(test_example_parses),
 	    cmocka_unit_test(test_sampling),
+	    cmocka_unit_test(test_analysis),
+	    cmocka_unit_test(test_parse_percent),
 	    cmocka_unit_test(test_truncated_example_never_crashes),
 	    cmocka_unit_test(test_error_wrong_types),
 	    cmocka_unit_test(test_error_out_of_range),
