@@ -24,6 +24,8 @@
 #define EXACT_WORK_MAX ((size_t)1 << 22)
 /* When a selection has narrowed to this many candidates per row, sort them. */
 #define SELECT_GATHER_FACTOR 2
+/* Work bound of the exact critical rank of the Hodges-Lehmann interval. */
+#define HL_EXACT_WORK_MAX ((size_t)1 << 13)
 
 /* ---- the standard normal ---- */
 
@@ -406,7 +408,11 @@ static size_t hl_rank(size_t nx, size_t ny, double level)
 {
 	double half_alpha = (1 - level) / 2;
 	size_t mn = nx * ny, kmax = mn / 2;
-	if (exact_feasible(nx, ny, kmax)) {
+	/* Exact while cheap (up to about 25 x 25); beyond, the normal
+	 * approximation of the critical rank is off by at most one rank, and the
+	 * exact one would cost milliseconds per call (detect calls it often). */
+	size_t small = min_size(nx, ny);
+	if (kmax < HL_EXACT_WORK_MAX && small <= HL_EXACT_WORK_MAX / (kmax + 1)) {
 		double *cdf = bl_xmalloc((kmax + 1) * sizeof(double));
 		mwu_exact_cdf(nx, ny, kmax, cdf);
 		size_t k = 0; /* count of j with P(U <= j) <= half_alpha */
