@@ -526,3 +526,25 @@ out:
 	work_release(&w);
 	return rc;
 }
+
+int bl_git_first_parent_history(const char *repo, const char *sha, struct bl_sha_list *out, struct bl_error *err)
+{
+	out->n = 0;
+	if (!bl_git_is_sha(sha))
+		return bl_fail(err, "internal: history of '%.60s', which is not a full SHA", sha);
+	const char *args[] = {"rev-list", "--first-parent", "--reverse", sha, NULL};
+	struct bl_git_cmd cmd = {.dir = repo};
+	struct bl_buf buf;
+	bl_buf_init(&buf);
+	int rc = bl_git_ok(&cmd, args, &buf, err, "cannot list the history of %.12s", sha);
+	char *cursor = buf.data, *line;
+	while (rc == 0 && (line = next_line(&cursor)) != NULL) {
+		if (!bl_git_is_sha(line)) {
+			rc = bl_fail(err, "cannot list the history of %.12s: unexpected output from git rev-list", sha);
+			break;
+		}
+		bl_sha_list_push(out, line);
+	}
+	bl_buf_release(&buf);
+	return rc;
+}

@@ -1,5 +1,6 @@
 /* cli.c - helpers shared by the subcommands. */
 #include "cli.h"
+#include "benchline/series.h"
 #include "benchline/git.h"
 
 #include <errno.h>
@@ -258,23 +259,5 @@ void cli_format_duration(double seconds, char *out, size_t out_size)
 
 char *cli_case_label(const char *name, const char *params_json)
 {
-	json_t *o = params_json ? json_loads(params_json, 0, NULL) : NULL;
-	if (!o || !json_is_object(o) || json_object_size(o) == 0) {
-		json_decref(o);
-		return bl_xstrdup(name);
-	}
-	struct bl_buf b;
-	bl_buf_init(&b);
-	bl_buf_printf(&b, "%s[", name);
-	const char *key;
-	json_t *val;
-	bool first = true;
-	json_object_foreach(o, key, val)
-	{
-		bl_buf_printf(&b, "%s%s=%s", first ? "" : ",", key, json_is_string(val) ? json_string_value(val) : "?");
-		first = false;
-	}
-	bl_buf_putc(&b, ']');
-	json_decref(o);
-	return bl_buf_detach(&b);
+	return bl_case_label(name, params_json);
 }

@@ -79,7 +79,10 @@ void cli_format_duration(double seconds, char *out, size_t out_size);
 char *cli_case_label(const char *name, const char *params_json);
 
 /* One entry per src/cmd-<verb>.c, listed in main.c's table. */
+extern const struct cli_command cli_cmd_bisect;
+extern const struct cli_command cli_cmd_compare;
 extern const struct cli_command cli_cmd_demo;
+extern const struct cli_command cli_cmd_detect;
 extern const struct cli_command cli_cmd_init;
 extern const struct cli_command cli_cmd_run;
 extern const struct cli_command cli_cmd_show;

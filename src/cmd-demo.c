@@ -335,16 +335,28 @@ static int cmd_demo_main(int argc, char **argv)
 		cli_chdir = dir;
 		rc = cli_cmd_show.fn(1, show_argv);
 	}
+	if (rc == EXIT_OK) {
+		/* The point of it all: which commits changed the speed, and how sure we are. */
+		char *detect_argv[] = {"detect", NULL};
+		printf("\n$ benchline detect\n");
+		fflush(stdout);
+		cli_chdir = dir;
+		rc = cli_cmd_detect.fn(1, detect_argv);
+	}
 	cli_chdir = saved;
 	if (rc == EXIT_OK) {
 		/* benchline may not be on PATH yet: name the binary that ran. */
 		char self[4096];
 		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		self[n > 0 ? n : 0] = '\0';
+		const char *me = n > 0 ? self : "benchline";
 		printf("\nCommit 6 ('Hash every byte twice for robustness') made checksum slower and\n"
 		       "commit 10 ('Hash four independent lanes at once') made it faster.\n"
-		       "Explore: %s -C %s show --metric throughput\n",
-		       n > 0 ? self : "benchline", dir);
+		       "Explore:\n"
+		       "  %s -C %s show --metric throughput\n"
+		       "  %s -C %s compare v1.0~7 v1.0~6\n"
+		       "  %s -C %s bisect v1.0~11 v1.0~3 --benchmark checksum --case 'checksum[megabytes=16]'\n",
+		       me, dir, me, dir, me, dir);
 	}
 	free(dir);
 	return rc;

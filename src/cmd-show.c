@@ -1,10 +1,12 @@
 /* cmd-show.c - `benchline show`: results per commit and benchmark case. */
 #include "cli.h"
+#include "analysis.h"
 #include "benchline/git.h"
 #include "benchline/stats.h"
 
 #include <getopt.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,28 +97,33 @@ static void rows_release(struct rows *rows)
 
 static void csv_field(const char *s)
 {
-	bool quote = strpbrk(s, ",\"\n\r") != NULL;
-	/* Cells a spreadsheet would evaluate as a formula are neutralised. */
-	bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@';
-	if (quote || formula) {
-		putchar('"');
-		if (formula)
-			putchar('\'');
-		for (const char *p = s; *p; p++) {
-			if (*p == '"')
-				putchar('"');
-			putchar(*p);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
+	cli_csv_field(stdout, s);
+}
+
+/* pyperf-like warnings of a summary, by name. */
+static const struct {
+	unsigned bit;
+	const char *name;
+} warnings[] = {
+	{BL_WARN_FEW_RUNS, "few-runs"},
+	{BL_WARN_SPREAD, "spread"},
+	{BL_WARN_RESOLUTION, "resolution"},
+	{BL_WARN_OUTLIERS, "outliers"},
+};
+
+/* "few-runs;spread" */
+static void warning_text(unsigned bits, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (size_t k = 0; k < sizeof(warnings) / sizeof(warnings[0]); k++)
+		if (bits & warnings[k].bit)
+			snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? ";" : "", warnings[k].name);
 }
 
 static void print_csv(const struct rows *rows)
 {
 	printf("commit,subject,benchmark,params,machine,suite_hash,status,metric,unit,better,n,median,min,max,mean,"
-	       "stddev,mad,cv,runs_failed\n");
+	       "stddev,mad,cv,runs_failed,p5,p25,p75,p95,p99,median_ci_lo,median_ci_hi,outliers,warnings\n");
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct row *r = &rows->v[i];
 		csv_field(r->sha);
@@ -138,11 +145,20 @@ static void print_csv(const struct rows *rows)
 		csv_field(r->unit ? r->unit : "");
 		putchar(',');
 		csv_field(r->better ? r->better : "");
-		if (r->sum.n)
-			printf(",%zu,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.6g,%d\n", r->sum.n, r->sum.median, r->sum.min,
-			       r->sum.max, r->sum.mean, r->sum.stddev, r->sum.mad, r->sum.cv, r->runs_failed);
-		else
-			printf(",0,,,,,,,,%d\n", r->runs_failed);
+		if (r->sum.n) {
+			char warn[128];
+			warning_text(r->sum.warnings, warn, sizeof(warn));
+			printf(",%zu,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,%.6g,%d,%.9g,%.9g,%.9g,%.9g,%.9g,", r->sum.n,
+			       r->sum.median, r->sum.min, r->sum.max, r->sum.mean, r->sum.stddev, r->sum.mad, r->sum.cv,
+			       r->runs_failed, r->sum.p5, r->sum.p25, r->sum.p75, r->sum.p95, r->sum.p99);
+			if (r->sum.ci_valid)
+				printf("%.9g,%.9g,", r->sum.median_lo, r->sum.median_hi);
+			else
+				printf(",,");
+			printf("%zu,%s\n", r->sum.outliers, warn);
+		} else {
+			printf(",0,,,,,,,,%d,,,,,,,,,\n", r->runs_failed);
+		}
 	}
 }
 
@@ -174,6 +190,20 @@ static void print_json(const struct rows *rows)
 			json_object_set_new(o, "stddev", json_real(r->sum.stddev));
 			json_object_set_new(o, "mad", json_real(r->sum.mad));
 			json_object_set_new(o, "cv", json_real(r->sum.cv));
+			json_object_set_new(o, "p5", json_real(r->sum.p5));
+			json_object_set_new(o, "p25", json_real(r->sum.p25));
+			json_object_set_new(o, "p75", json_real(r->sum.p75));
+			json_object_set_new(o, "p95", json_real(r->sum.p95));
+			json_object_set_new(o, "p99", json_real(r->sum.p99));
+			json_object_set_new(o, "median_ci", r->sum.ci_valid ? json_pack("[ff]", r->sum.median_lo,
+											  r->sum.median_hi)
+									     : json_null());
+			json_object_set_new(o, "outliers", json_integer((json_int_t)r->sum.outliers));
+			json_t *w = json_array();
+			for (size_t k = 0; k < sizeof(warnings) / sizeof(warnings[0]); k++)
+				if (r->sum.warnings & warnings[k].bit)
+					json_array_append_new(w, json_string(warnings[k].name));
+			json_object_set_new(o, "warnings", w);
 		}
 		json_array_append_new(arr, o);
 	}
@@ -276,11 +306,12 @@ static void print_table(const struct rows *rows, bool all_metrics)
 	printf("%-12s  %-32s  %-*s  ", "commit", "subject", (int)w_label, "benchmark");
 	if (all_metrics)
 		printf("%-*s  ", (int)w_metric, "metric");
-	printf("%3s  %11s  %8s  %11s  %11s  %6s  %s\n", "n", "median", "change", "min", "MAD", "CV", "status");
+	printf("%3s  %11s  %8s  %8s  %11s  %11s  %6s  %s\n", "n", "median", "CI", "change", "min", "MAD", "CV",
+	       "status");
 	const char *prev_sha = "";
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct row *r = &rows->v[i];
-		char subj[128], label[128], med[32] = "-", mn[32] = "-", mad[32] = "-", cv[16] = "-";
+		char subj[128], label[128], med[32] = "-", mn[32] = "-", mad[32] = "-", cv[16] = "-", ci[16] = "-";
 		cli_sanitize(r->subject, subj, sizeof(subj));
 		cli_truncate(subj, 32);
 		cli_sanitize(r->display ? r->display : r->label, label, sizeof(label));
@@ -291,6 +322,10 @@ static void print_table(const struct rows *rows, bool all_metrics)
 			cli_format_value(r->sum.mad, r->unit, mad, sizeof(mad));
 			if (r->sum.n > 1)
 				snprintf(cv, sizeof(cv), "%.1f%%", r->sum.cv * 100);
+			/* half the 95% interval of the median, relative to it */
+			if (r->sum.ci_valid && r->sum.median != 0)
+				snprintf(ci, sizeof(ci), "+-%.1f%%",
+					 50 * (r->sum.median_hi - r->sum.median_lo) / fabs(r->sum.median));
 		}
 		/* Change of the median against the previous commit of the same series. */
 		char change[16] = "";
@@ -319,11 +354,16 @@ static void print_table(const struct rows *rows, bool all_metrics)
 			printf("%-*.*s  ", (int)w_metric, (int)w_metric, m);
 		}
 		bool bad = strcmp(r->status, "complete") && strcmp(r->status, "pending");
-		printf("%3zu  %11s  %s%8s%s  %11s  %11s  %6s  %s%s%s", r->sum.n, med, worse && color ? "\033[31m" : "", change,
+		printf("%3zu  %11s  %8s  %s%8s%s  %11s  %11s  %6s  %s%s%s", r->sum.n, med, ci, worse && color ? "\033[31m" : "", change,
 		       worse && color ? "\033[0m" : "", mn, mad, cv, bad && color ? "\033[31m" : "",
 		       r->status, bad && color ? "\033[0m" : "");
 		if (r->runs_failed)
 			printf(" (%d failed run%s)", r->runs_failed, r->runs_failed == 1 ? "" : "s");
+		if (r->sum.n && r->sum.warnings) {
+			char warn[128];
+			warning_text(r->sum.warnings, warn, sizeof(warn));
+			printf(" [%s]", warn);
+		}
 		putchar('\n');
 		prev_sha = r->sha;
 	}

@@ -7,7 +7,10 @@
 
 /* Sorted by name; `benchline --help` lists them in this order. */
 static const struct cli_command *const commands[] = {
+	&cli_cmd_bisect,
+	&cli_cmd_compare,
 	&cli_cmd_demo,
+	&cli_cmd_detect,
 	&cli_cmd_init,
 	&cli_cmd_run,
 	&cli_cmd_show,

@@ -93,6 +93,10 @@ void bl_sha_list_push(struct bl_sha_list *l, const char *sha);
  */
 int bl_revs_select(const char *repo, const struct bl_rev_selection *sel, struct bl_sha_list *out, struct bl_error *err);
 
+/* The first-parent history of commit sha (a full SHA), oldest first and
+ * ending with sha: the positions `benchline detect` places commits at. */
+int bl_git_first_parent_history(const char *repo, const char *sha, struct bl_sha_list *out, struct bl_error *err);
+
 /*
  * Worktrees: benchline keeps a small pool of detached worktrees under
  * CACHE/worktrees/<slot>. Checking out a commit into a slot reuses the tree

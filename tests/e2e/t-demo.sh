@@ -20,3 +20,56 @@ fast=$(fastest "Hash four independent lanes at once")
 python3 -c "import sys; b,s,f=map(float,sys.argv[1:]); sys.exit(0 if s > 1.2*b and f < 0.8*s else 1)" "$before" "$slow" "$fast" ||
 	fail "slow commit ($slow s) should be clearly slower than $before s and the fast one ($fast s) faster"
 pass "slow commit $slow s vs $before s before; fast commit $fast s"
+
+# ---- the analysis commands on the demo's history -------------------------------------------------------------
+cd "$T/demo"
+# detect: the slow commit (position 5) and the fast one (position 9) of the 16 MB case.
+run_bl detect --format json --metric wall_time
+expect_eq "$status" 0 "detect exits 0"
+points=$(printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+s = d["checksum[megabytes=16] wall_time"]
+print(" ".join("%d:%s" % (c["commit"], c["verdict"]) for c in s))')
+expect_eq "$points" "5:regressed 9:improved" "detect finds the slow and the fast commit of the 16 MB case"
+run_bl detect
+expect_contains "$out" "Hash every byte twice for robustness" "detect's table names the slow commit"
+expect_contains "$out" "regressed" "detect's table says regressed"
+
+# compare: across the slow commit it exits 1; across an unchanged one 0. The
+# noise floor is raised for the unchanged pair: this machine is shared, and a
+# few percent of drift between neighbouring commits is not a code change.
+run_bl compare v1.0~7 v1.0~6 --benchmark checksum
+expect_eq "$status" 1 "compare exits 1 across the slow commit"
+expect_contains "$out" "regressed" "compare says regressed"
+run_bl compare v1.0~11 v1.0~10 --metric wall_time --noise-floor 15%
+expect_eq "$status" 0 "compare exits 0 across an unchanged commit (README added)"
+run_bl compare v1.0~7 v1.0~6 --format markdown
+expect_contains "$out" "| 🔴 regressed |" "markdown lists the regression"
+run_bl compare v1.0~7 v1.0~6 --format json
+printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+r = [x for x in d["results"] if x["metric"] == "wall_time" and x["params"] == {"megabytes": "16"}][0]
+assert r["verdict"] == "regressed", r
+assert 0.2 < r["change"] < 2.0, r
+lo, hi = r["change_ci"]
+assert lo <= r["change"] <= hi, r
+assert abs(r["p"] - 2 / 252) < 1e-9, r  # 5 vs 5, fully separated: exact two-sided p
+' || fail "compare --format json: $out"
+pass "compare json: change inside its interval, exact p of 5 vs 5"
+run_bl compare v1.0~7 nonexistent-rev
+expect_eq "$status" 2 "compare with an unknown revision exits 2"
+expect_contains "$err" "nonexistent-rev" "and names it"
+
+# bisect: finds the slow commit between the first commit and the one before
+# the fast commit, from the stored runs plus whatever it measures.
+run_bl bisect v1.0~11 v1.0~3 --benchmark checksum --case 'checksum[megabytes=16]'
+expect_eq "$status" 0 "bisect exits 0 (culprit found): $err"
+expect_contains "$out" "culprit: $(git rev-parse v1.0~6)" "bisect names the slow commit"
+run_bl bisect v1.0~6 v1.0 --benchmark checksum --case 'checksum[megabytes=16]'
+expect_eq "$status" 0 "bisect from the slow commit exits 0: $err"
+expect_contains "$out" "culprit: $(git rev-parse v1.0~2)" "bisect names the fast commit"
+run_bl bisect v1.0~11 v1.0~3 --benchmark checksum
+expect_eq "$status" 2 "bisect of a benchmark with several cases needs --case"
+expect_contains "$err" "--case" "and says so"
