@@ -181,6 +181,7 @@ static int plan_commit(struct sweep *s, struct commit_work *cw, struct bl_error 
 		bool failed = !strcmp(w->st.status, BL_CASE_BUILD_FAILED) || !strcmp(w->st.status, BL_CASE_FAILED);
 		int reps = bc->bench->repetitions;
 		w->todo = bl_xcalloc((size_t)reps, sizeof(int));
+		w->cap_todo = (size_t)reps;
 		size_t j = 0;
 		for (int i = 0; i < reps && !failed; i++) {
 			while (j < w->st.n_measured_done && w->st.measured_done[j] < i)
@@ -198,6 +199,8 @@ static int plan_commit(struct sweep *s, struct commit_work *cw, struct bl_error 
 			for (int i = 0; i < reps; i++)
 				w->todo[w->n_todo++] = next + i;
 		}
+		if (o->until_ci > 0 && !failed && bl_sweep_adaptive_plan(s, cw, c, err))
+			return -1;
 		if (w->n_todo == 0) {
 			if (failed)
 				s->t->cases_failed_before++;
@@ -226,6 +229,7 @@ static void free_commit(struct sweep *s, struct commit_work *cw)
 		for (size_t c = 0; c < s->n_cases; c++) {
 			bl_case_state_release(&cw->cases[c].st);
 			free(cw->cases[c].todo);
+			free(cw->cases[c].walls);
 		}
 	free(cw->cases);
 	bl_commit_info_release(&cw->ci);
@@ -270,6 +274,9 @@ static int run_group_sequential(struct sweep *s, size_t k, struct bl_error *err)
 		for (size_t i = 0; i < w->n_todo && !w->failed && !bl_sweep_interrupted(s); i++)
 			if (bl_sweep_do_run(s, k, c, false, (int)i, err))
 				return -1;
+		while (!w->failed && bl_sweep_adaptive_more(s, w))
+			if (bl_sweep_do_run(s, k, c, false, (int)w->n_todo - 1, err))
+				return -1;
 		if (w->failed)
 			skip_remaining(s, w);
 		if (finish_case(s, cw, c, err))
@@ -304,6 +311,19 @@ static int run_group_interleaved(struct sweep *s, const size_t *members, size_t 
 					return -1;
 				if (w->failed)
 					skip_remaining(s, w);
+			}
+	}
+	/* --until-ci: further rounds, each over the cases still short of the target. */
+	for (bool more = true; more && !bl_sweep_interrupted(s);) {
+		more = false;
+		for (size_t m = 0; m < n_members && !bl_sweep_interrupted(s); m++)
+			for (size_t c = 0; c < s->n_cases && !bl_sweep_interrupted(s); c++) {
+				struct case_work *w = &s->commits[members[m]].cases[c];
+				if (!case_runnable(&s->commits[members[m]], c) || !bl_sweep_adaptive_more(s, w))
+					continue;
+				more = true;
+				if (bl_sweep_do_run(s, members[m], c, false, (int)w->n_todo - 1, err))
+					return -1;
 			}
 	}
 	for (size_t m = 0; m < n_members; m++)

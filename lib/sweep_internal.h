@@ -22,6 +22,13 @@ struct case_work {
 	bool failed;       /* a run failed: the rest of the case is skipped */
 	bool build_failed;
 	char log_name[96]; /* directory of its logs under the commit's */
+	/* --until-ci: wall times of the case's ok measured runs (stored before
+	 * and during this sweep), and when this sweep started measuring it. */
+	double *walls;
+	size_t n_walls, cap_walls;
+	size_t cap_todo;
+	int64_t measure_t0;
+	int ci_state;      /* 0 open, 1 target met, 2 stopped short of it */
 };
 
 struct commit_work {
@@ -70,5 +77,13 @@ int bl_sweep_apply_overlay(struct sweep *s, struct commit_work *cw, struct bl_er
 int bl_sweep_prepare_commit(struct sweep *s, size_t k, struct bl_error *err);
 /* One run of case c at commit k (sweep_run.c). */
 int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordinal, struct bl_error *err);
+
+/* sweep_adaptive.c: --until-ci */
+void bl_sweep_note_wall(struct case_work *w, double wall_s);
+/* Loads the stored wall times of a planned case; when the stored runs already
+ * meet the target nothing changes, otherwise one more index is planned. */
+int bl_sweep_adaptive_plan(struct sweep *s, struct commit_work *cw, size_t c, struct bl_error *err);
+/* True when the case should get another repetition; appends its index. */
+bool bl_sweep_adaptive_more(struct sweep *s, struct case_work *w);
 
 #endif

@@ -305,6 +305,8 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 		w->stored++;
 	if (res.status == BL_RUN_OK) {
 		s->t->runs_ok++;
+		if (!warmup)
+			bl_sweep_note_wall(w, res.wall_s);
 	} else {
 		s->t->runs_failed++;
 		/* A benchmark that fails at a commit fails the same way again:

@@ -39,6 +39,12 @@ static const char usage[] =
 	"  --interleave        run repetitions in rounds across commits against drift\n"
 	"  --worktrees N       commits prepared at once with --interleave (default 4)\n"
 	"  --cpu-list LIST     pin benchmark processes to CPUs, e.g. 2,3 or 0-3\n"
+	"  --until-ci PCT      adaptive repetitions: after a case's repetitions, keep\n"
+	"                      measuring it until the 95% confidence interval of its\n"
+	"                      median wall time is narrower than PCT of the median\n"
+	"                      (e.g. 1%; needs at least 6 runs), or a limit is hit:\n"
+	"  --max-runs N        with --until-ci: at most N measured runs per case (default 100)\n"
+	"  --max-time SECONDS  with --until-ci: at most this long measuring one case\n"
 	"  --branch NAME       branch name recorded with the results (default: current)\n"
 	"  -q, --quiet         print only failures and the summary\n"
 	"\n"
@@ -341,7 +347,8 @@ static void print_plan(const struct cli_context *ctx, const struct bl_sha_list *
 static int cmd_run_main(int argc, char **argv)
 {
 	enum { OPT_FIRST_PARENT = 256, OPT_EVERY, OPT_MAX_COUNT, OPT_SINCE, OPT_FROM_FILE, OPT_DRY_RUN, OPT_FORCE,
-	       OPT_INTERLEAVE, OPT_WORKTREES, OPT_CPU_LIST, OPT_BRANCH, OPT_CONFIG, OPT_DB, OPT_CACHE, OPT_BENCH };
+	       OPT_INTERLEAVE, OPT_WORKTREES, OPT_CPU_LIST, OPT_BRANCH, OPT_CONFIG, OPT_DB, OPT_CACHE, OPT_BENCH,
+	       OPT_UNTIL_CI, OPT_MAX_RUNS, OPT_MAX_TIME };
 	static const struct option longopts[] = {
 		{"first-parent", no_argument, NULL, OPT_FIRST_PARENT},
 		{"every", required_argument, NULL, OPT_EVERY},
@@ -358,6 +365,9 @@ static int cmd_run_main(int argc, char **argv)
 		{"db", required_argument, NULL, OPT_DB},
 		{"cache-dir", required_argument, NULL, OPT_CACHE},
 		{"benchmark", required_argument, NULL, OPT_BENCH},
+		{"until-ci", required_argument, NULL, OPT_UNTIL_CI},
+		{"max-runs", required_argument, NULL, OPT_MAX_RUNS},
+		{"max-time", required_argument, NULL, OPT_MAX_TIME},
 		{"quiet", no_argument, NULL, 'q'},
 		{NULL, 0, NULL, 0},
 	};
@@ -404,6 +414,23 @@ static int cmd_run_main(int argc, char **argv)
 		case OPT_DB: db_opt = optarg; break;
 		case OPT_CACHE: cache_opt = optarg; break;
 		case OPT_BENCH: bl_strvec_push(&only, optarg); break;
+		case OPT_UNTIL_CI:
+			if (bl_parse_percent(optarg, &so.until_ci) || so.until_ci <= 0 || so.until_ci >= 1) {
+				rc = cli_usage_error("run", "--until-ci needs a percentage above 0 and below 100 such as 1%%, got '%s'",
+						     optarg);
+				goto out;
+			}
+			break;
+		case OPT_MAX_RUNS: if (positive_int("--max-runs", optarg, &so.max_runs)) { rc = EXIT_USAGE; goto out; } break;
+		case OPT_MAX_TIME: {
+			char *end;
+			so.max_time_s = strtod(optarg, &end);
+			if (!*optarg || *end || !(so.max_time_s > 0 && so.max_time_s < 1e7)) {
+				rc = cli_usage_error("run", "--max-time needs a number of seconds > 0, got '%s'", optarg);
+				goto out;
+			}
+			break;
+		}
 		case 'q': quiet = true; break;
 		case ':':
 			rc = cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
@@ -415,6 +442,10 @@ static int cmd_run_main(int argc, char **argv)
 	}
 	sel.args = (const char *const *)(argv + optind);
 	sel.n_args = (size_t)(argc - optind);
+	if ((so.max_runs || so.max_time_s > 0) && so.until_ci <= 0) {
+		rc = cli_usage_error("run", "--max-runs and --max-time go with --until-ci");
+		goto out;
+	}
 	if (so.worktrees > 256) {
 		rc = cli_usage_error("run", "--worktrees is at most 256");
 		goto out;
@@ -542,6 +573,9 @@ static int cmd_run_main(int argc, char **argv)
 	if (t.cases_failed_before)
 		fprintf(stderr, ", %zu failed earlier (not retried; --force retries them)", t.cases_failed_before);
 	fputc('\n', stderr);
+	if (so.until_ci > 0 && (t.cases_ci_met || t.cases_ci_unmet))
+		fprintf(stderr, "--until-ci %g%%: %zu case%s reached the interval, %zu stopped at --max-runs/--max-time\n",
+			so.until_ci * 100, t.cases_ci_met, t.cases_ci_met == 1 ? "" : "s", t.cases_ci_unmet);
 	if (!t.interrupted && !quiet)
 		fprintf(stderr, "results: benchline show%s%s\n", db_opt ? " --db " : "", db_opt ? db_opt : "");
 	if (t.interrupted)

@@ -67,6 +67,15 @@ struct bl_sweep_opts {
 	size_t n_cpus;
 	const char *cpu_list;          /* the --cpu-list text, recorded with runs */
 	bool dry_run;                  /* only plan: nothing is built, run or stored */
+	/* Adaptive repetitions (--until-ci): > 0 keeps measuring each case past
+	 * its repetitions until the 95% confidence interval of its median wall
+	 * time is narrower than this fraction of the median (at least 6 runs, the
+	 * fewest for which that interval exists), or max_runs measured runs are
+	 * stored (default 100 when 0), or max_time_s seconds went into the case
+	 * in this sweep (0: no limit). */
+	double until_ci;
+	int max_runs;
+	double max_time_s;
 	const volatile int *interrupt; /* set asynchronously (SIGINT) to stop */
 	const struct bl_sweep_events *events;
 };
@@ -81,6 +90,8 @@ struct bl_sweep_totals {
 	size_t runs_failed;      /* stored with a status other than ok */
 	size_t builds_ok, builds_cached, builds_failed;
 	double estimate_s;       /* dry run: estimated seconds, -1 without history */
+	size_t cases_ci_met;     /* --until-ci: cases whose interval reached the target */
+	size_t cases_ci_unmet;   /* --until-ci: cases stopped by max_runs / max_time */
 	bool interrupted;
 };
 
