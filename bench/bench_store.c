@@ -14,8 +14,18 @@
  * bytes each wrote per run (WAL frames and checkpoints; less noisy than
  * time on a shared machine), for synchronous=NORMAL and FULL.
  *
- * usage: bench_store [--runs N] [--metrics M] [--sync normal|full|both] [--repeat R] [--dir DIR]
+ * With --samples S, each run carries S device samples instead (what the
+ * sampler records: S = 1000 is a 10 s run at 100 Hz) and no metrics unless
+ * --metrics is given; --runs defaults to 1000, so 1,000,000 samples. The
+ * baseline then is a raw sqlite3 loop of a one-row prepared INSERT per
+ * sample into the same device_measurements table (same columns, indexes
+ * and values), plus the run row, one transaction per run; benchline stores
+ * them with bl_store_add_run, in the run's transaction, as the sweep does.
+ *
+ * usage: bench_store [--runs N] [--metrics M] [--samples S] [--sync normal|full|both] [--repeat R]
+ *                    [--dir DIR] [--only baseline|benchline]
  */
+#include "benchline/device.h"
 #include "benchline/store.h"
 
 #include <sqlite3.h>
@@ -23,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define RUNS_PER_CASE 100
 
@@ -31,6 +42,8 @@ struct options {
 	int metrics;
 	const char *sync; /* "normal", "full" or "both" */
 	int repeat;
+	int samples; /* device samples per run, 0: the metrics workload */
+	const char *only; /* "baseline" or "benchline": one variant (for profiling), NULL: both */
 	const char *dir;
 };
 
@@ -38,6 +51,8 @@ struct workload {
 	int runs, n_metrics, n_cases;
 	char **names;              /* metric names */
 	struct bl_metric *metrics; /* one run's metrics; values rewritten per run */
+	int n_samples;             /* device samples per run */
+	struct bl_sample *samples; /* one run's samples; values rewritten per run */
 };
 
 __attribute__((noreturn)) static void die(const char *what, const char *msg)
@@ -56,13 +71,15 @@ static int parse_int_arg(const char *name, const char *v, int min)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-	*o = (struct options){.runs = 10000, .metrics = 100, .sync = "both", .repeat = 1, .dir = NULL};
+	*o = (struct options){.runs = -1, .metrics = -1, .sync = "both", .repeat = 1, .dir = NULL};
 	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "--runs") == 0)
 			o->runs = parse_int_arg(a, v, 1);
 		else if (strcmp(a, "--metrics") == 0)
-			o->metrics = parse_int_arg(a, v, 1);
+			o->metrics = parse_int_arg(a, v, 0);
+		else if (strcmp(a, "--samples") == 0)
+			o->samples = parse_int_arg(a, v, 1);
 		else if (strcmp(a, "--repeat") == 0)
 			o->repeat = parse_int_arg(a, v, 1);
 		else if (strcmp(a, "--sync") == 0 && v &&
@@ -70,12 +87,21 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->sync = v;
 		else if (strcmp(a, "--dir") == 0 && v)
 			o->dir = v;
+		else if (strcmp(a, "--only") == 0 && v && (strcmp(v, "baseline") == 0 || strcmp(v, "benchline") == 0))
+			o->only = v;
 		else {
-			fprintf(stderr, "usage: bench_store [--runs N] [--metrics M] [--sync normal|full|both] "
-					"[--repeat R] [--dir DIR]\n");
+			fprintf(stderr, "usage: bench_store [--runs N] [--metrics M] [--samples S] "
+					"[--sync normal|full|both] [--repeat R] [--dir DIR]\n"
+					"                   [--only baseline|benchline]\n");
 			exit(2);
 		}
 	}
+	if (o->runs < 0)
+		o->runs = o->samples ? 1000 : 10000;
+	if (o->metrics < 0)
+		o->metrics = o->samples ? 0 : 100;
+	if (o->metrics == 0 && o->samples == 0)
+		die("--metrics", "nothing to store");
 }
 
 static double metric_value(int run, int m)
@@ -119,10 +145,28 @@ static struct bl_store *prepare_db(const char *path, const struct workload *w, i
 	return s;
 }
 
+/* Sample k of a run: plausible values (a busy tree, memory rising), no GPU. */
+static void fill_samples(const struct workload *w, int run)
+{
+	for (int k = 0; k < w->n_samples; k++) {
+		struct bl_sample *x = &w->samples[k];
+		x->t_ns = (int64_t)k * 10000000;
+		x->warmup = false;
+		x->proc_cpu_pct = (struct bl_value){k ? 150.0 + (double)((run * 7 + k * 13) % 97) : 0, k > 0};
+		x->proc_rss_bytes = (struct bl_value){1e8 + 4096.0 * k, true};
+		x->proc_count = (struct bl_value){1 + k % 3, true};
+		x->sys_cpu_pct = (struct bl_value){k ? 160.0 + (double)((run + k) % 31) : 0, k > 0};
+		x->sys_mem_used_bytes = (struct bl_value){4e9 + 4096.0 * k, true};
+		x->n_gpus = 0;
+	}
+}
+
 static struct bl_run_record make_run(const struct workload *w, const int64_t *case_ids, int run)
 {
 	for (int m = 0; m < w->n_metrics; m++)
 		w->metrics[m].value = metric_value(run, m);
+	if (w->n_samples)
+		fill_samples(w, run);
 	struct bl_run_record r = {
 		.benchmark_id = case_ids[run / RUNS_PER_CASE],
 		.index = run % RUNS_PER_CASE,
@@ -139,6 +183,8 @@ static struct bl_run_record make_run(const struct workload *w, const int64_t *ca
 		.env_hash = "0123456789abcdef",
 		.metrics = w->metrics,
 		.n_metrics = (size_t)w->n_metrics,
+		.samples = w->samples,
+		.n_samples = (size_t)w->n_samples,
 	};
 	return r;
 }
@@ -234,6 +280,58 @@ static const char baseline_schema[] =
 	"	PRIMARY KEY (run_id, seq)\n"
 	") WITHOUT ROWID;\n";
 
+/* device_measurements exactly as the store makes it (store_sqlite_schema.c). */
+static const char baseline_device_schema[] =
+	"CREATE TABLE device_measurements (\n"
+	"	measurement_id INTEGER PRIMARY KEY,\n"
+	"	benchmark_id INTEGER NOT NULL REFERENCES benchmarks (benchmark_id) ON DELETE CASCADE,\n"
+	"	run_id INTEGER REFERENCES runs (run_id) ON DELETE CASCADE,\n"
+	"	cpu_util REAL, mem_megabytes REAL, gpu_util REAL, gpu_mem_megabytes REAL,\n"
+	"	time TEXT NOT NULL,\n"
+	"	warmup INTEGER NOT NULL DEFAULT 0 CHECK (warmup IN (0, 1)),\n"
+	"	t_ns INTEGER, procs INTEGER, sys_cpu_util REAL, sys_mem_megabytes REAL, gpu_index INTEGER,\n"
+	"	gpu_power_w REAL, gpu_temp_c REAL, gpu_sm_clock_mhz REAL, gpu_clock_reasons INTEGER,\n"
+	"	gpu_proc_mem_megabytes REAL\n"
+	");\n"
+	"CREATE INDEX device_measurements_by_benchmark ON device_measurements (benchmark_id);\n"
+	"CREATE INDEX device_measurements_by_run ON device_measurements (run_id);\n";
+
+static void iso_ms(int64_t unix_ns, char out[32])
+{
+	time_t t = (time_t)(unix_ns / 1000000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03dZ", (int)(unix_ns / 1000000 % 1000));
+}
+
+/* One row per sample, bound as the store binds a sample without GPU. */
+static void insert_samples_raw(sqlite3 *db, sqlite3_stmt *ins, const struct bl_run_record *r, int64_t run_id)
+{
+	for (size_t k = 0; k < r->n_samples; k++) {
+		const struct bl_sample *x = &r->samples[k];
+		char when[32];
+		sqlite3_bind_int64(ins, 1, r->benchmark_id);
+		sqlite3_bind_int64(ins, 2, run_id);
+		if (x->proc_cpu_pct.valid)
+			sqlite3_bind_double(ins, 3, x->proc_cpu_pct.value);
+		else
+			sqlite3_bind_null(ins, 3);
+		sqlite3_bind_double(ins, 4, x->proc_rss_bytes.value / 1048576.0);
+		iso_ms(r->start_unix_ns + x->t_ns, when);
+		sqlite3_bind_text(ins, 5, when, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(ins, 6, x->warmup);
+		sqlite3_bind_int64(ins, 7, x->t_ns);
+		sqlite3_bind_int64(ins, 8, (int64_t)x->proc_count.value);
+		if (x->sys_cpu_pct.valid)
+			sqlite3_bind_double(ins, 9, x->sys_cpu_pct.value);
+		else
+			sqlite3_bind_null(ins, 9);
+		sqlite3_bind_double(ins, 10, x->sys_mem_used_bytes.value / 1048576.0);
+		step_reset(db, ins, "insert sample");
+	}
+}
+
 /* The named baseline: the least code that stores the same runs and values. */
 static struct sample run_raw(const char *path, const struct workload *w, bool full_sync)
 {
@@ -243,6 +341,7 @@ static struct sample run_raw(const char *path, const struct workload *w, bool fu
 	    SQLITE_OK)
 		die(path, sqlite3_errmsg(db));
 	check(db, sqlite3_exec(db, baseline_schema, NULL, NULL, NULL), "baseline schema");
+	check(db, sqlite3_exec(db, baseline_device_schema, NULL, NULL, NULL), "baseline device schema");
 	check(db, sqlite3_exec(db, full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL, NULL,
 			       NULL),
 	      "pragma");
@@ -262,6 +361,12 @@ static struct sample run_raw(const char *path, const struct workload *w, bool fu
 					 " ?13, NULL, NULL)");
 	sqlite3_stmt *ins_metric = prep(db, "INSERT INTO metrics (run_id, seq, name, value, unit, better)"
 					    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	sqlite3_stmt *ins_sample = prep(db, "INSERT INTO device_measurements (benchmark_id, run_id, cpu_util,"
+					    " mem_megabytes, gpu_util, gpu_mem_megabytes, time, warmup, t_ns, procs,"
+					    " sys_cpu_util, sys_mem_megabytes, gpu_index, gpu_power_w, gpu_temp_c,"
+					    " gpu_sm_clock_mhz, gpu_clock_reasons, gpu_proc_mem_megabytes)"
+					    " VALUES (?1, ?2, ?3, ?4, NULL, NULL, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL,"
+					    " NULL, NULL, NULL, NULL)");
 	int64_t t0 = bl_now_mono_ns(), w0 = bytes_written();
 	for (int run = 0; run < w->runs; run++) {
 		struct bl_run_record r = make_run(w, case_ids, run);
@@ -293,6 +398,7 @@ static struct sample run_raw(const char *path, const struct workload *w, bool fu
 			sqlite3_bind_text(ins_metric, 6, "lower", -1, SQLITE_STATIC);
 			step_reset(db, ins_metric, "insert metric");
 		}
+		insert_samples_raw(db, ins_sample, &r, run_id);
 		step_reset(db, commit, "commit");
 	}
 	struct sample sm = finish_sample(w, t0, w0);
@@ -300,6 +406,7 @@ static struct sample run_raw(const char *path, const struct workload *w, bool fu
 	sqlite3_finalize(commit);
 	sqlite3_finalize(ins_run);
 	sqlite3_finalize(ins_metric);
+	sqlite3_finalize(ins_sample);
 	sqlite3_close(db);
 	free(case_ids);
 	return sm;
@@ -313,12 +420,16 @@ static void verify(const char *path, const struct workload *w)
 	sqlite3_stmt *st;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		die(path, sqlite3_errmsg(db));
-	st = prep(db, "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM metrics)");
+	st = prep(db, "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM metrics),"
+		      " (SELECT count(*) FROM device_measurements), (SELECT count(*) FROM device_measurements"
+		      " WHERE cpu_util IS NULL)");
 	check(db, sqlite3_step(st), "count");
 	int64_t runs = sqlite3_column_int64(st, 0), values = sqlite3_column_int64(st, 1);
+	int64_t samples = sqlite3_column_int64(st, 2), null_cpu = sqlite3_column_int64(st, 3);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
-	if (runs != w->runs || values != (int64_t)w->runs * w->n_metrics)
+	if (runs != w->runs || values != (int64_t)w->runs * w->n_metrics ||
+	    samples != (int64_t)w->runs * w->n_samples || null_cpu != (w->n_samples ? w->runs : 0))
 		die(path, "row counts do not match the workload");
 }
 
@@ -356,14 +467,19 @@ static struct sample measure_once(const char *dir, bool baseline, const char *sy
  * variants alternate (ABBA...) so that a machine getting slower or faster
  * during the run (a throttled virtual disk, a busy neighbour) weighs on both
  * alike. */
+static const char *only_variant;
+
 static void measure(const char *dir, const char *sync, const struct workload *w, int repeat, struct sample *base,
 		    struct sample *mine)
 {
 	double *bs = bl_xcalloc((size_t)repeat, sizeof(*bs)), *ms = bl_xcalloc((size_t)repeat, sizeof(*ms));
 	double *bw = bl_xcalloc((size_t)repeat, sizeof(*bw)), *mw = bl_xcalloc((size_t)repeat, sizeof(*mw));
 	for (int i = 0; i < repeat; i++) {
-		struct sample b, m;
-		if (i % 2 == 0) {
+		struct sample b = {1, -1}, m = {1, -1};
+		if (only_variant)
+			*(strcmp(only_variant, "baseline") == 0 ? &b : &m) =
+				measure_once(dir, strcmp(only_variant, "baseline") == 0, sync, w, i);
+		else if (i % 2 == 0) {
 			b = measure_once(dir, true, sync, w, i);
 			m = measure_once(dir, false, sync, w, i);
 		} else {
@@ -396,7 +512,10 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	parse_args(argc, argv, &o);
-	struct workload w = {.runs = o.runs, .n_metrics = o.metrics};
+	only_variant = o.only;
+	struct workload w = {.runs = o.runs, .n_metrics = o.metrics, .n_samples = o.samples};
+	if (o.samples)
+		w.samples = bl_xcalloc((size_t)o.samples, sizeof(*w.samples));
 	w.n_cases = (o.runs + RUNS_PER_CASE - 1) / RUNS_PER_CASE;
 	w.names = bl_xcalloc((size_t)o.metrics, sizeof(*w.names));
 	w.metrics = bl_xcalloc((size_t)o.metrics, sizeof(*w.metrics));
@@ -418,11 +537,17 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		die(dir, "cannot create the scratch directory");
 
-	int64_t values = (int64_t)o.runs * o.metrics;
-	printf("bench_store: %d runs x %d metrics = %lld values per variant, one transaction per run, WAL, "
-	       "SQLite %s, median of %d, files in %s\n",
-	       o.runs, o.metrics, (long long)values, sqlite3_libversion(), o.repeat, dir);
-	printf("%-8s %-34s %9s %12s %8s %12s\n", "sync", "variant", "seconds", "values/s", "ratio", "KiB/run");
+	int64_t values = (int64_t)o.runs * (o.samples ? o.samples : o.metrics);
+	if (o.samples)
+		printf("bench_store: %d runs x %d device samples = %lld samples (and %d metrics a run) per variant, "
+		       "one transaction per run, WAL, SQLite %s, median of %d, files in %s\n",
+		       o.runs, o.samples, (long long)values, o.metrics, sqlite3_libversion(), o.repeat, dir);
+	else
+		printf("bench_store: %d runs x %d metrics = %lld values per variant, one transaction per run, WAL, "
+		       "SQLite %s, median of %d, files in %s\n",
+		       o.runs, o.metrics, (long long)values, sqlite3_libversion(), o.repeat, dir);
+	printf("%-8s %-34s %9s %12s %8s %12s\n", "sync", "variant", "seconds", o.samples ? "samples/s" : "values/s",
+	       "ratio", "KiB/run");
 	const char *syncs[] = {"normal", "full"};
 	for (size_t i = 0; i < 2; i++) {
 		if (strcmp(o.sync, "both") != 0 && strcmp(o.sync, syncs[i]) != 0)
@@ -439,5 +564,6 @@ int main(int argc, char **argv)
 		free(w.names[m]);
 	free(w.names);
 	free(w.metrics);
+	free(w.samples);
 	return 0;
 }

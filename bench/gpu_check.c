@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gpu_check: cannot run %s\n", argv[2]);
 		return 2;
 	}
-	bl_sampler_on_start(s, pid);
+	bl_sampler_on_start(s, pid, -1);
 	int status;
 	waitpid(pid, &status, 0);
 	bl_sampler_on_exit(s);

@@ -86,6 +86,13 @@ void bl_devices_sample(struct bl_devices *d, struct bl_device_target *t, struct 
 			d->ops[i]->sample(d->dev[i], t, s);
 }
 
+void bl_devices_end(struct bl_devices *d, struct bl_device_target *t)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->dev[i])
+			d->ops[i]->end(d->dev[i], t);
+}
+
 void bl_devices_energy(struct bl_devices *d, struct bl_energy *e)
 {
 	memset(e, 0, sizeof(*e));

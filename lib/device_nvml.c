@@ -187,6 +187,10 @@ static void nvml_begin(struct bl_device *dev, struct bl_device_target *t)
 {
 }
 
+static void nvml_end(struct bl_device *dev, struct bl_device_target *t)
+{
+}
+
 /* Calls a query unless known unsupported; remembers NOT_SUPPORTED. */
 static bool asked(struct nvml_dev *d, unsigned i, unsigned q, nvml_return rc)
 {
@@ -338,6 +342,7 @@ const struct bl_device_ops bl_device_nvml_ops = {
 	.open = nvml_open,
 	.begin = nvml_begin,
 	.sample = nvml_sample,
+	.end = nvml_end,
 	.energy = nvml_energy,
 	.describe = nvml_describe,
 	.close = nvml_close,

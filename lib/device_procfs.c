@@ -1,19 +1,53 @@
 /*
  * device_procfs.c - CPU and memory of a process tree and of the system from
- * /proc, and CPU package energy from RAPL (/sys/class/powercap).
+ * /proc (or from the run's cgroup), and CPU package energy from RAPL
+ * (/sys/class/powercap).
  *
- * Cost matters: this runs every interval_ms for the whole run. Files read
- * every sample stay open and are re-read with pread at offset 0 (procfs
- * regenerates them), so a sample costs a few preads, not open/read/close
- * each. A process's stat and children files are opened once and kept while
- * it lives; an fd of a dead process fails with ESRCH instead of reading
- * whoever reuses its pid, so a kept fd also pins the process's identity.
+ * Cost matters: this runs every interval_ms for the whole run (target: 25 us
+ * of CPU a sample, bench/bench_sampler.c). Files read every sample stay open
+ * and are re-read with one pread at offset 0 (procfs, sysfs and cgroupfs
+ * regenerate them and hand the whole text over in one read), so a sample
+ * costs a few preads, not open/read/close each. A process's files are opened
+ * once and kept while it lives; an fd of a dead process fails with ESRCH
+ * instead of reading whoever reuses its pid, so a kept fd also pins the
+ * process's identity.
  *
- * Known limits: CPU time comes in clock ticks (usually 100 Hz), so at 10 ms
- * intervals a single sample is coarse (0, 100, 200 %) and only the mean is
- * precise; a process that starts and exits between two samples is missed,
- * and the CPU a process burnt after the previous sample is lost when it
- * exits before the next one.
+ * Two ways to find the processes and their CPU, chosen per run at begin:
+ *
+ * With the run's cgroup (target->cgroup_fd, bl_run's own cgroup v2): the
+ * processes are cgroup.procs, read every sample (one pread, however many
+ * threads), and the CPU is usage_usec of cpu.stat, in microseconds, which
+ * also counts every process that has exited since, however short-lived, and
+ * daemons that left the process tree. Memory is still the sum of each
+ * process's resident set (statm), as without a cgroup: memory.current would
+ * add the page cache the run caused, and needs the memory controller.
+ *
+ * Without (no cgroup v2, no permission, no_cgroup): the tree is walked from
+ * the root pid through /proc/PID/task/TID/children. Finding children is the
+ * expensive part: a process's children hang off the thread that forked them,
+ * so a process with many threads (PyTorch: ~100) needs one open/read/close
+ * per thread, about 4 us each. So the tree is rescanned at a lower rate than
+ * it is sampled, on a CPU budget: after a scan that took C ns, the next is
+ * due once SCAN_BUDGET_NS x samples since, or C x SCAN_TIME_FACTOR of time
+ * has passed, whichever comes first (a tree of one single-threaded process
+ * costs ~1 us to scan, so it is rescanned every sample; one of 128 threads
+ * about every 2-3 s at 10 ms). Between scans every known process is sampled
+ * (its stat, kept open). The trade-off: a process born between two scans is
+ * picked up at the next scan, and its CPU until then is counted in the
+ * interval it is found in. CPU is utime + stime + cutime + cstime, so the
+ * CPU of a child that was born and reaped by a process of the tree between
+ * two samples (or two scans) still counts, in the parent's cutime, when the
+ * parent waits for it; what the tree had already counted of a child that
+ * ends is taken off its parent's cutime growth, so nothing counts twice.
+ * What is lost without a cgroup: a child whose parent does not wait for it
+ * (SIGCHLD ignored, or the parent exited first, so benchline's subreaper
+ * reaps it) and that ended unseen, plus the CPU a seen one burnt after the
+ * last sample.
+ *
+ * Known limits: CPU time in /proc comes in clock ticks (usually 100 Hz), so
+ * at 10 ms intervals a single sample is coarse (0, 100, 200 %) and only the
+ * mean is precise (cpu.stat is not coarse); the process count and resident
+ * memory only see the processes alive at a sample.
  */
 #include "benchline/device.h"
 
@@ -27,19 +61,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#define SCAN_BUDGET_NS 2000   /* children scans may cost this much per sample, amortised */
+#define SCAN_TIME_FACTOR 5000 /* ... or this fraction of the time (0.02 %: 2 us per 10 ms) */
+#define SCAN_CHEAP_NS 4000    /* a scan this cheap is done without asking /proc/loadavg first */
+
 struct proc_entry {
 	pid_t pid;
-	int stat_fd;          /* /proc/<pid>/stat, kept open */
-	int children_fd;      /* /proc/<pid>/task/<pid>/children, -1 when unavailable */
-	uint64_t ticks;       /* utime + stime at the last sample */
-	uint64_t seen;        /* generation of the last sample that found it */
-	bool fresh;           /* first seen in the current sample */
+	pid_t ppid;           /* at the last read */
+	int stat_fd;          /* /proc/<pid>/stat, or statm in cgroup mode; kept open */
+	int children_fd;      /* /proc/<pid>/task/<pid>/children, -1 when unavailable or unneeded */
+	uint64_t own;         /* utime + stime at the last read, ticks */
+	uint64_t reaped;      /* cutime + cstime at the last read */
+	uint64_t credit;      /* ticks of ended children already counted, due off reaped's growth */
+	uint64_t new_own, new_reaped;
+	uint64_t seen;        /* generation of the last sample that read it */
+	bool fresh;           /* not read in any sample before this one */
 };
 
 struct procfs_dev {
 	char proc_root[256];
 	int stat_fd;          /* /proc/stat */
 	int meminfo_fd;       /* /proc/meminfo */
+	int loadavg_fd;       /* /proc/loadavg: its last field is the last pid handed out */
 	long hz;              /* clock ticks per second */
 	long page_size;
 	long ncpu;            /* online CPUs, read once: sysconf reads sysfs every call */
@@ -47,90 +90,115 @@ struct procfs_dev {
 	size_t n_ent, cap_ent;
 	uint64_t gen;         /* sample generation, for dropping dead entries */
 	int64_t prev_ns;      /* time of the previous process sample, 0: none this run */
+	/* without a cgroup: when to look for children next */
+	int64_t scan_ns;      /* when the last scan ended, 0: none this run */
+	int64_t scan_cost_ns;
+	uint64_t since_scan;  /* samples since */
+	long scan_last_pid;   /* the last pid handed out before the last scan, -1: unknown */
+	/* with a cgroup (cg_procs_fd >= 0) */
+	int cg_procs_fd;      /* cgroup.procs */
+	int cg_cpu_fd;        /* cpu.stat */
+	uint64_t prev_usage_us;
+	char *procs_buf;      /* cgroup.procs text; grows when a read fills it */
+	size_t procs_cap;
 	uint64_t prev_sys_busy, prev_sys_total;
 	int64_t prev_sys_ns;  /* 0: no previous system sample */
 	int n_rapl;
 	int rapl_fd[BL_DEVICE_MAX_RAPL];
 	uint64_t rapl_range[BL_DEVICE_MAX_RAPL];
-	char buf[8192];       /* read buffer for every file */
+	char buf[8192];       /* read buffer for every other file */
 };
 
-static ssize_t pread_all(int fd, char *buf, size_t cap)
+/* One read from the start; returns the length (buf NUL-terminated) or -1.
+ * These files are generated whole on each read: a short read is the end. */
+static ssize_t pread_text(int fd, char *buf, size_t cap)
 {
-	size_t len = 0;
-	while (len + 1 < cap) {
-		ssize_t r = pread(fd, buf + len, cap - 1 - len, (off_t)len);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	return (ssize_t)len;
+	ssize_t r;
+	while ((r = pread(fd, buf, cap - 1, 0)) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	return r;
 }
 
-/* /proc/<pid>/stat, or the main thread's /proc/<pid>/task/<pid>/children. */
-static int open_proc(const struct procfs_dev *p, pid_t pid, bool in_task)
+static int open_proc(const struct procfs_dev *p, pid_t pid, const char *file)
 {
 	char path[512];
-	if (in_task)
-		snprintf(path, sizeof(path), "%s/%d/task/%d/children", p->proc_root, (int)pid, (int)pid);
-	else
-		snprintf(path, sizeof(path), "%s/%d/stat", p->proc_root, (int)pid);
+	snprintf(path, sizeof(path), "%s/%d/%s", p->proc_root, (int)pid, file);
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+static int open_children(const struct procfs_dev *p, pid_t pid)
+{
+	char file[64];
+	snprintf(file, sizeof(file), "task/%d/children", (int)pid);
+	return open_proc(p, pid, file);
+}
+
+struct stat_fields {
+	pid_t ppid;
+	uint64_t own, reaped;
+	long threads;
+	uint64_t rss_pages;
+};
+
 /* Fields after the command name (which may hold spaces and parentheses). */
-static int parse_stat(const char *s, uint64_t *ticks, long *threads, uint64_t *rss_pages)
+static int parse_stat(const char *s, struct stat_fields *f)
 {
 	const char *p = strrchr(s, ')');
 	if (!p)
 		return -1;
 	p++;
 	/* p now points before field 3 (state); count fields from there. */
-	uint64_t utime = 0, stime = 0;
+	uint64_t v[25] = {0};
 	int field = 2;
 	while (*p && field < 24) {
 		while (*p == ' ')
 			p++;
 		field++;
 		char *end;
-		unsigned long long v = strtoull(p, &end, 10);
-		if (field == 14)
-			utime = v;
-		else if (field == 15)
-			stime = v;
-		else if (field == 20)
-			*threads = (long)v;
-		else if (field == 24)
-			*rss_pages = v;
+		v[field] = strtoull(p, &end, 10);
 		while (*p && *p != ' ')
 			p++;
 	}
 	if (field < 24)
 		return -1;
-	*ticks = utime + stime;
+	f->ppid = (pid_t)v[4];
+	f->own = v[14] + v[15];    /* utime + stime */
+	f->reaped = v[16] + v[17]; /* cutime + cstime: children waited for */
+	f->threads = (long)v[20];
+	f->rss_pages = v[24];
 	return 0;
 }
 
-static struct proc_entry *entry_for(struct procfs_dev *p, pid_t pid)
+static bool cgroup_mode(const struct procfs_dev *p)
+{
+	return p->cg_procs_fd >= 0;
+}
+
+static struct proc_entry *find_entry(struct procfs_dev *p, pid_t pid)
 {
 	for (size_t i = 0; i < p->n_ent; i++)
 		if (p->ent[i].pid == pid)
 			return &p->ent[i];
-	int fd = open_proc(p, pid, false);
+	return NULL;
+}
+
+static struct proc_entry *entry_for(struct procfs_dev *p, pid_t pid)
+{
+	struct proc_entry *e = find_entry(p, pid);
+	if (e)
+		return e;
+	int fd = open_proc(p, pid, cgroup_mode(p) ? "statm" : "stat");
 	if (fd < 0)
 		return NULL;
 	BL_GROW(p->ent, p->cap_ent, p->n_ent + 1);
-	struct proc_entry *e = &p->ent[p->n_ent++];
+	e = &p->ent[p->n_ent++];
 	memset(e, 0, sizeof(*e));
 	e->pid = pid;
 	e->stat_fd = fd;
-	e->children_fd = open_proc(p, pid, true);
+	e->children_fd = cgroup_mode(p) ? -1 : open_children(p, pid);
 	e->fresh = true;
 	return e;
 }
@@ -143,6 +211,12 @@ static void drop_entry(struct procfs_dev *p, size_t i)
 	p->ent[i] = p->ent[--p->n_ent];
 }
 
+static void drop_all(struct procfs_dev *p)
+{
+	while (p->n_ent)
+		drop_entry(p, p->n_ent - 1);
+}
+
 static void push_pid(struct bl_device_target *t, pid_t pid)
 {
 	for (size_t i = 0; i < t->n_pids; i++)
@@ -152,7 +226,7 @@ static void push_pid(struct bl_device_target *t, pid_t pid)
 	t->pids[t->n_pids++] = pid;
 }
 
-static void push_children_text(struct bl_device_target *t, const char *s)
+static void push_pids_text(struct bl_device_target *t, const char *s)
 {
 	while (*s) {
 		char *end;
@@ -184,74 +258,219 @@ static void push_children_all_tasks(struct procfs_dev *p, struct bl_device_targe
 		int fd = openat(dirfd(d), rel, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		if (pread_all(fd, p->buf, sizeof(p->buf)) > 0)
-			push_children_text(t, p->buf);
+		if (pread_text(fd, p->buf, sizeof(p->buf)) > 0)
+			push_pids_text(t, p->buf);
 		close(fd);
 	}
 	closedir(d);
 }
 
+/* The last pid the kernel handed out in our pid namespace (any process or
+ * thread, anywhere on the machine), -1 when unknown. */
+static long last_pid(struct procfs_dev *p)
+{
+	char b[128];
+	if (p->loadavg_fd < 0 || pread_text(p->loadavg_fd, b, sizeof(b)) <= 0)
+		return -1;
+	const char *sp = strrchr(b, ' ');
+	return sp ? strtol(sp + 1, NULL, 10) : -1;
+}
+
+/* Whether to look for new children in this sample; *pid_mark gets the last
+ * pid handed out before the look, -1 when not read. */
+static bool scan_due(struct procfs_dev *p, int64_t now, long *pid_mark)
+{
+	*pid_mark = -1;
+	if (!p->scan_ns) {
+		*pid_mark = last_pid(p);
+		return true;
+	}
+	if ((int64_t)p->since_scan * SCAN_BUDGET_NS < p->scan_cost_ns &&
+	    now - p->scan_ns < p->scan_cost_ns * SCAN_TIME_FACTOR)
+		return false; /* over budget */
+	if (p->scan_cost_ns <= SCAN_CHEAP_NS)
+		return true; /* cheaper to look than to ask whether to */
+	/* No pid handed out since the last scan: nothing can have been born.
+	 * Ask again after another budget's worth of samples. */
+	*pid_mark = last_pid(p);
+	if (*pid_mark >= 0 && *pid_mark == p->scan_last_pid) {
+		p->since_scan = 0;
+		p->scan_ns = now;
+		return false;
+	}
+	return true;
+}
+
+/* Keeps only the pids of entries read in this sample, for nvml's process filter. */
+static void keep_read_pids(struct procfs_dev *p, struct bl_device_target *t)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < t->n_pids; i++) {
+		struct proc_entry *e = find_entry(p, t->pids[i]);
+		if (e && e->seen == p->gen)
+			t->pids[k++] = t->pids[i];
+	}
+	t->n_pids = k;
+}
+
+static void set_cpu(struct procfs_dev *p, struct bl_sample *s, double cpu_s, int64_t now)
+{
+	if (p->prev_ns && now > p->prev_ns) {
+		double dt = (double)(now - p->prev_ns) / 1e9;
+		s->proc_cpu_pct = (struct bl_value){cpu_s / dt * 100.0, true};
+	}
+	p->prev_ns = now;
+}
+
+/* Without a cgroup: the tree from the root pid, see the top of the file. */
 static void sample_tree(struct procfs_dev *p, struct bl_device_target *t, struct bl_sample *s, int64_t now)
 {
 	p->gen++;
+	long pid_mark;
+	bool scan = scan_due(p, now, &pid_mark);
+	int64_t scan_cost = 0; /* the children files only: the stat reads are paid anyway */
 	t->n_pids = 0;
 	push_pid(t, t->root);
-	uint64_t delta_ticks = 0;
+	for (size_t i = 0; i < p->n_ent; i++)
+		push_pid(t, p->ent[i].pid); /* known ones, orphans included, while they live */
 	uint64_t rss_pages = 0;
 	size_t found = 0;
 	for (size_t i = 0; i < t->n_pids; i++) {
 		struct proc_entry *e = entry_for(p, t->pids[i]);
 		if (!e)
 			continue;
-		uint64_t ticks = 0, rss = 0;
-		long threads = 1;
-		if (pread_all(e->stat_fd, p->buf, sizeof(p->buf)) <= 0 ||
-		    parse_stat(p->buf, &ticks, &threads, &rss) < 0)
+		struct stat_fields f;
+		if (pread_text(e->stat_fd, p->buf, sizeof(p->buf)) <= 0 || parse_stat(p->buf, &f) < 0)
 			continue; /* gone: left unseen, dropped below */
 		e->seen = p->gen;
+		e->ppid = f.ppid;
+		e->new_own = f.own;
+		e->new_reaped = f.reaped;
 		found++;
-		rss_pages += rss;
-		/* A process first seen after the first sample started since the
-		 * previous one, so all of its CPU time belongs to this interval. */
-		if (e->fresh)
-			delta_ticks += p->prev_ns ? ticks : 0;
-		else if (ticks > e->ticks)
-			delta_ticks += ticks - e->ticks;
-		e->fresh = false;
-		e->ticks = ticks;
-		if (threads <= 1 && e->children_fd >= 0) {
-			if (pread_all(e->children_fd, p->buf, sizeof(p->buf)) > 0)
-				push_children_text(t, p->buf);
+		rss_pages += f.rss_pages;
+		if (!scan)
+			continue;
+		int64_t t0 = bl_now_mono_ns();
+		if (f.threads <= 1 && e->children_fd >= 0) {
+			if (pread_text(e->children_fd, p->buf, sizeof(p->buf)) > 0)
+				push_pids_text(t, p->buf);
 		} else {
 			push_children_all_tasks(p, t, e->pid);
 		}
+		scan_cost += bl_now_mono_ns() - t0;
 	}
-	for (size_t i = p->n_ent; i-- > 0;)
-		if (p->ent[i].seen != p->gen)
-			drop_entry(p, i);
-	/* Keep only the pids actually read, for nvml's process filter. */
-	size_t k = 0;
-	for (size_t i = 0; i < t->n_pids; i++)
-		for (size_t j = 0; j < p->n_ent; j++)
-			if (p->ent[j].pid == t->pids[i]) {
-				t->pids[k++] = t->pids[i];
-				break;
-			}
-	t->n_pids = k;
+	if (scan) {
+		p->scan_cost_ns = scan_cost;
+		p->scan_ns = bl_now_mono_ns();
+		p->since_scan = 0;
+		p->scan_last_pid = pid_mark;
+	}
+	p->since_scan++;
+	/* Ended processes: what was counted of them is already in their
+	 * parent's cutime, or will be once it waits for them. */
+	for (size_t i = p->n_ent; i-- > 0;) {
+		struct proc_entry *e = &p->ent[i];
+		if (e->seen == p->gen)
+			continue;
+		struct proc_entry *parent = e->fresh ? NULL : find_entry(p, e->ppid);
+		if (parent && parent->seen == p->gen)
+			parent->credit += e->own + e->reaped;
+		drop_entry(p, i);
+	}
+	uint64_t delta_ticks = 0;
+	for (size_t i = 0; i < p->n_ent; i++) {
+		struct proc_entry *e = &p->ent[i];
+		if (e->fresh) {
+			/* Found after the first sample: born since, so all of its CPU
+			 * (and its reaped children's) belongs to this run. */
+			if (p->prev_ns)
+				delta_ticks += e->new_own + e->new_reaped;
+		} else {
+			uint64_t d_own = e->new_own > e->own ? e->new_own - e->own : 0;
+			uint64_t d_reaped = e->new_reaped > e->reaped ? e->new_reaped - e->reaped : 0;
+			uint64_t take = d_reaped < e->credit ? d_reaped : e->credit;
+			e->credit -= take;
+			delta_ticks += d_own + d_reaped - take;
+		}
+		e->fresh = false;
+		e->own = e->new_own;
+		e->reaped = e->new_reaped;
+	}
+	keep_read_pids(p, t);
 	if (!found)
 		return;
 	s->proc_rss_bytes = (struct bl_value){(double)rss_pages * (double)p->page_size, true};
 	s->proc_count = (struct bl_value){(double)found, true};
-	if (p->prev_ns && now > p->prev_ns) {
-		double dt = (double)(now - p->prev_ns) / 1e9;
-		s->proc_cpu_pct = (struct bl_value){(double)delta_ticks / (double)p->hz / dt * 100.0, true};
+	set_cpu(p, s, (double)delta_ticks / (double)p->hz, now);
+}
+
+/* With the run's cgroup: its processes and its cpu.stat. */
+static void sample_cgroup(struct procfs_dev *p, struct bl_device_target *t, struct bl_sample *s, int64_t now)
+{
+	p->gen++;
+	t->n_pids = 0;
+	long pid_mark;
+	if (scan_due(p, now, &pid_mark)) {
+		/* cgroup.procs walks every thread of the cgroup: rescanned on the
+		 * same budget as the children files, and never while no pid was
+		 * handed out. Between scans the known processes are read. */
+		int64_t t0 = bl_now_mono_ns();
+		ssize_t n;
+		while ((n = pread_text(p->cg_procs_fd, p->procs_buf, p->procs_cap)) >= 0 &&
+		       (size_t)n + 1 >= p->procs_cap) {
+			/* Filled the buffer: maybe more pids than fit. Rare; grows once. */
+			size_t cap = p->procs_cap * 2;
+			free(p->procs_buf);
+			p->procs_buf = bl_xmalloc(cap);
+			p->procs_cap = cap;
+		}
+		if (n > 0)
+			push_pids_text(t, p->procs_buf);
+		p->scan_ns = bl_now_mono_ns();
+		p->scan_cost_ns = p->scan_ns - t0;
+		p->since_scan = 0;
+		p->scan_last_pid = pid_mark;
+	} else {
+		for (size_t i = 0; i < p->n_ent; i++)
+			push_pid(t, p->ent[i].pid);
 	}
-	p->prev_ns = now;
+	p->since_scan++;
+	uint64_t rss_pages = 0;
+	size_t found = 0;
+	for (size_t i = 0; i < t->n_pids; i++) {
+		struct proc_entry *e = entry_for(p, t->pids[i]);
+		unsigned long long size, resident;
+		if (!e || pread_text(e->stat_fd, p->buf, sizeof(p->buf)) <= 0 ||
+		    sscanf(p->buf, "%llu %llu", &size, &resident) != 2)
+			continue;
+		e->seen = p->gen;
+		found++;
+		rss_pages += resident;
+	}
+	for (size_t i = p->n_ent; i-- > 0;)
+		if (p->ent[i].seen != p->gen)
+			drop_entry(p, i);
+	keep_read_pids(p, t);
+	if (found) {
+		s->proc_rss_bytes = (struct bl_value){(double)rss_pages * (double)p->page_size, true};
+		s->proc_count = (struct bl_value){(double)found, true};
+	}
+	/* "usage_usec N" is the first line. CPU stays valid with no process
+	 * left (the stop sample): it is what the last interval used. */
+	uint64_t usage;
+	if (pread_text(p->cg_cpu_fd, p->buf, sizeof(p->buf)) <= 0 ||
+	    sscanf(p->buf, "usage_usec %" SCNu64, &usage) != 1)
+		return;
+	if (p->prev_ns)
+		set_cpu(p, s, (double)(usage >= p->prev_usage_us ? usage - p->prev_usage_us : 0) / 1e6, now);
+	else
+		p->prev_ns = now;
+	p->prev_usage_us = usage;
 }
 
 static void sample_system(struct procfs_dev *p, struct bl_sample *s, int64_t now)
 {
-	if (p->stat_fd >= 0 && pread_all(p->stat_fd, p->buf, 512) > 0 && strncmp(p->buf, "cpu ", 4) == 0) {
+	if (p->stat_fd >= 0 && pread_text(p->stat_fd, p->buf, 512) > 0 && strncmp(p->buf, "cpu ", 4) == 0) {
 		uint64_t v[8] = {0};
 		const char *c = p->buf + 4;
 		for (int i = 0; i < 8; i++) {
@@ -275,7 +494,7 @@ static void sample_system(struct procfs_dev *p, struct bl_sample *s, int64_t now
 		p->prev_sys_ns = now;
 	}
 	/* MemTotal and MemAvailable are among the first lines. */
-	if (p->meminfo_fd >= 0 && pread_all(p->meminfo_fd, p->buf, 512) > 0) {
+	if (p->meminfo_fd >= 0 && pread_text(p->meminfo_fd, p->buf, 512) > 0) {
 		char *tot = strstr(p->buf, "MemTotal:");
 		char *avail = strstr(p->buf, "MemAvailable:");
 		if (tot && avail) {
@@ -292,7 +511,7 @@ static bool read_u64_file(const char *path, uint64_t *out)
 	if (fd < 0)
 		return false;
 	char b[64];
-	ssize_t n = pread_all(fd, b, sizeof(b));
+	ssize_t n = pread_text(fd, b, sizeof(b));
 	close(fd);
 	if (n <= 0)
 		return false;
@@ -323,7 +542,7 @@ static void open_rapl(struct procfs_dev *p, const char *root)
 		if (fd < 0)
 			continue; /* root-only on most kernels since 2020 */
 		char b[64];
-		if (pread_all(fd, b, sizeof(b)) <= 0 || sscanf(b, "%" SCNu64, &probe) != 1) {
+		if (pread_text(fd, b, sizeof(b)) <= 0 || sscanf(b, "%" SCNu64, &probe) != 1) {
 			close(fd);
 			continue;
 		}
@@ -348,6 +567,9 @@ static struct bl_device *procfs_open(const struct bl_device_options *opt, char *
 		free(p);
 		return NULL;
 	}
+	p->cg_procs_fd = p->cg_cpu_fd = -1;
+	snprintf(path, sizeof(path), "%s/loadavg", p->proc_root);
+	p->loadavg_fd = open(path, O_RDONLY | O_CLOEXEC);
 	p->hz = sysconf(_SC_CLK_TCK);
 	if (p->hz <= 0)
 		p->hz = 100;
@@ -357,23 +579,58 @@ static struct bl_device *procfs_open(const struct bl_device_options *opt, char *
 	return (struct bl_device *)p;
 }
 
+static void close_cgroup(struct procfs_dev *p)
+{
+	if (p->cg_procs_fd >= 0)
+		close(p->cg_procs_fd);
+	if (p->cg_cpu_fd >= 0)
+		close(p->cg_cpu_fd);
+	p->cg_procs_fd = p->cg_cpu_fd = -1;
+}
+
 static void procfs_begin(struct bl_device *dev, struct bl_device_target *t)
 {
 	struct procfs_dev *p = (struct procfs_dev *)dev;
-	while (p->n_ent)
-		drop_entry(p, p->n_ent - 1);
+	drop_all(p);
+	close_cgroup(p);
 	p->prev_ns = 0;
 	p->prev_sys_ns = 0;
+	p->scan_ns = 0;
+	p->since_scan = 0;
 	t->n_pids = 0;
+	t->cgroup_used = false;
+	if (t->cgroup_fd > 0 && t->root > 0) {
+		/* Files of our own, so the runner's fd is not needed after begin. */
+		p->cg_procs_fd = openat(t->cgroup_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+		p->cg_cpu_fd = openat(t->cgroup_fd, "cpu.stat", O_RDONLY | O_CLOEXEC);
+		uint64_t usage;
+		if (p->cg_procs_fd < 0 || p->cg_cpu_fd < 0 || pread_text(p->cg_cpu_fd, p->buf, sizeof(p->buf)) <= 0 ||
+		    sscanf(p->buf, "usage_usec %" SCNu64, &usage) != 1)
+			close_cgroup(p); /* not readable as expected: walk /proc instead */
+		t->cgroup_used = cgroup_mode(p);
+		if (cgroup_mode(p) && !p->procs_buf) {
+			p->procs_cap = 4096;
+			p->procs_buf = bl_xmalloc(p->procs_cap);
+		}
+	}
 }
 
 static void procfs_sample(struct bl_device *dev, struct bl_device_target *t, struct bl_sample *s)
 {
 	struct procfs_dev *p = (struct procfs_dev *)dev;
 	int64_t now = bl_now_mono_ns();
-	if (t->root > 0)
+	if (cgroup_mode(p))
+		sample_cgroup(p, t, s, now);
+	else if (t->root > 0)
 		sample_tree(p, t, s, now);
 	sample_system(p, s, now);
+}
+
+static void procfs_end(struct bl_device *dev, struct bl_device_target *t)
+{
+	struct procfs_dev *p = (struct procfs_dev *)dev;
+	drop_all(p);
+	close_cgroup(p);
 }
 
 static void procfs_energy(struct bl_device *dev, struct bl_energy *e)
@@ -384,7 +641,7 @@ static void procfs_energy(struct bl_device *dev, struct bl_energy *e)
 	for (int i = 0; i < p->n_rapl; i++) {
 		char b[64];
 		uint64_t v;
-		if (pread_all(p->rapl_fd[i], b, sizeof(b)) <= 0 || sscanf(b, "%" SCNu64, &v) != 1)
+		if (pread_text(p->rapl_fd[i], b, sizeof(b)) <= 0 || sscanf(b, "%" SCNu64, &v) != 1)
 			return; /* one package unreadable: the sum would be wrong */
 		e->rapl_uj[i] = v;
 		e->rapl_range_uj[i] = p->rapl_range[i];
@@ -402,13 +659,16 @@ static void procfs_close(struct bl_device *dev)
 	struct procfs_dev *p = (struct procfs_dev *)dev;
 	if (!p)
 		return;
-	while (p->n_ent)
-		drop_entry(p, p->n_ent - 1);
+	drop_all(p);
+	close_cgroup(p);
 	free(p->ent);
+	free(p->procs_buf);
 	if (p->stat_fd >= 0)
 		close(p->stat_fd);
 	if (p->meminfo_fd >= 0)
 		close(p->meminfo_fd);
+	if (p->loadavg_fd >= 0)
+		close(p->loadavg_fd);
 	for (int i = 0; i < p->n_rapl; i++)
 		close(p->rapl_fd[i]);
 	free(p);
@@ -419,6 +679,7 @@ const struct bl_device_ops bl_device_procfs_ops = {
 	.open = procfs_open,
 	.begin = procfs_begin,
 	.sample = procfs_sample,
+	.end = procfs_end,
 	.energy = procfs_energy,
 	.describe = procfs_describe,
 	.close = procfs_close,

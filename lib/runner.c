@@ -516,7 +516,7 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 		goto closed;
 	}
 	if (spec->on_start)
-		spec->on_start(spec->ctx, pid);
+		spec->on_start(spec->ctx, pid, have_cg ? cg.dir_fd : -1);
 
 	/* Wait for the exit while draining output and watching the clock. */
 	struct waiter waiter = {.notify = {-1, -1}};

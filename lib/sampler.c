@@ -204,12 +204,14 @@ void bl_sampler_stop(struct bl_sampler *s)
 	pthread_join(s->thread, NULL);
 	s->running = false;
 	take_sample(s);
+	bl_devices_end(&s->dev, &s->target);
 	struct bl_energy end;
 	bl_devices_energy(&s->dev, &end);
 	summarise(s, &end);
+	s->summary.proc_cgroup = s->target.cgroup_used;
 }
 
-int bl_sampler_start(struct bl_sampler *s, pid_t pid, struct bl_error *err)
+int bl_sampler_start(struct bl_sampler *s, pid_t pid, int cgroup_fd, struct bl_error *err)
 {
 	s->error[0] = '\0';
 	if (s->interval_ms == 0)
@@ -218,6 +220,7 @@ int bl_sampler_start(struct bl_sampler *s, pid_t pid, struct bl_error *err)
 	memset(&s->summary, 0, sizeof(s->summary));
 	s->n_samples = 0;
 	s->target.root = pid;
+	s->target.cgroup_fd = cgroup_fd;
 	bl_devices_begin(&s->dev, &s->target);
 	bl_devices_energy(&s->dev, &s->energy_start);
 	s->start_ns = bl_now_mono_ns();
@@ -252,10 +255,10 @@ void bl_sampler_set_warmup(struct bl_sampler *s, bool warmup)
 	s->warmup = warmup;
 }
 
-void bl_sampler_on_start(void *ctx, pid_t pid)
+void bl_sampler_on_start(void *ctx, pid_t pid, int cgroup_fd)
 {
 	struct bl_error err;
-	bl_sampler_start(ctx, pid, &err); /* keeps the reason in s->error */
+	bl_sampler_start(ctx, pid, cgroup_fd, &err); /* keeps the reason in s->error */
 }
 
 void bl_sampler_on_exit(void *ctx)

@@ -414,31 +414,52 @@ static int insert_measurements(struct sqlite_store *s, const struct bl_run_recor
 
 /* ---- device samples ------------------------------------------------------------------------------------------ */
 
-#define DEVICE_COLS 18
-#define DEVICE_ROWS_PER_STMT 32 /* 576 variables, under SQLite's oldest limit of 999 */
+/*
+ * One row per (sample, GPU), or per sample without GPU. Rows go in
+ * multi-row INSERTs of DEVICE_ROWS_MANY, then DEVICE_ROWS_FEW, then single
+ * rows for the rest, so a run of 1000 samples takes 16 statements, not 1000:
+ * a statement step costs more than a row. The run's benchmark_id and run_id
+ * are bound once per statement (?1, ?2); a row without GPU has its eight GPU
+ * columns as NULL in the SQL, not bound. Rows of one shape (with or without
+ * GPU) are batched together; a change of shape flushes the batch.
+ */
+#define DEVICE_ROWS_MANY 60 /* 2 + 60 x 16 = 962 variables, under SQLite's oldest limit of 999 */
+#define DEVICE_ROWS_FEW 8
+#define DEVICE_COLS_CPU 8   /* bound per row without GPU */
+#define DEVICE_COLS_GPU 16  /* ... and with */
 #define MIB (1024.0 * 1024.0)
 
-static void device_insert_sql(struct bl_buf *b, int rows)
+static const int device_sizes[3] = {DEVICE_ROWS_MANY, DEVICE_ROWS_FEW, 1};
+
+static void device_insert_sql(struct bl_buf *b, bool gpu, int rows)
 {
 	bl_buf_puts(b, "INSERT INTO device_measurements (benchmark_id, run_id, cpu_util, mem_megabytes, gpu_util,"
 		       " gpu_mem_megabytes, time, warmup, t_ns, procs, sys_cpu_util, sys_mem_megabytes, gpu_index,"
 		       " gpu_power_w, gpu_temp_c, gpu_sm_clock_mhz, gpu_clock_reasons, gpu_proc_mem_megabytes) VALUES ");
+	/* The 16 columns after benchmark_id and run_id: which a row without GPU binds. */
+	static const bool cpu_col[DEVICE_COLS_GPU] = {1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0};
+	int p = 3;
 	for (int r = 0; r < rows; r++) {
-		bl_buf_puts(b, r ? ", (" : "(");
-		for (int c = 0; c < DEVICE_COLS; c++)
-			bl_buf_puts(b, c ? ", ?" : "?");
+		bl_buf_puts(b, r ? ", (?1, ?2" : "(?1, ?2");
+		for (int c = 0; c < DEVICE_COLS_GPU; c++) {
+			if (gpu || cpu_col[c])
+				bl_buf_printf(b, ", ?%d", p++);
+			else
+				bl_buf_puts(b, ", NULL");
+		}
 		bl_buf_putc(b, ')');
 	}
 }
 
-/* The cached multi-row (or one-row) insert, its SQL built on first use. */
-static sqlite3_stmt *device_stmt(struct sqlite_store *s, enum stmt_id id, int rows, struct bl_error *err)
+/* The cached INSERT of `rows` rows (one of device_sizes) of one shape, its SQL built on first use. */
+static sqlite3_stmt *device_stmt(struct sqlite_store *s, bool gpu, int size_index, struct bl_error *err)
 {
+	enum stmt_id id = (enum stmt_id)(ST_DEVICE_CPU_MANY + (gpu ? 3 : 0) + size_index);
 	if (s->stmts[id])
 		return s->stmts[id];
 	struct bl_buf sql;
 	bl_buf_init(&sql);
-	device_insert_sql(&sql, rows);
+	device_insert_sql(&sql, gpu, device_sizes[size_index]);
 	sqlite3_stmt *st = bl_sqlite_stmt(s, id, sql.data, err);
 	bl_buf_release(&sql);
 	return st;
@@ -461,80 +482,149 @@ static void bind_value_int(sqlite3_stmt *st, int i, struct bl_value v)
 		sqlite3_bind_null(st, i);
 }
 
-/* Binds row (sample, gpu) at parameter base+1..base+DEVICE_COLS; gpu -1: no GPU. */
-static void bind_device_row(sqlite3_stmt *st, int base, const struct bl_run_record *r, int64_t run_id,
-			    int64_t t0_ns, const struct bl_sample *x, int gpu)
+/*
+ * The time column of a sample, "YYYY-MM-DDTHH:MM:SS.mmmZ" as format_iso_ms
+ * writes it, with the part up to the seconds kept from the previous call:
+ * samples 10 ms apart share it 100 times, and gmtime_r plus strftime cost
+ * more than the rest of the row's binding.
+ */
+struct iso_cache {
+	int64_t secs; /* of prefix; INT64_MIN: none yet */
+	char prefix[24];
+	size_t len;
+};
+
+static void format_iso_ms_cached(struct iso_cache *c, int64_t unix_ns, char out[32])
 {
-	char when[32];
-	sqlite3_bind_int64(st, base + 1, r->benchmark_id);
-	sqlite3_bind_int64(st, base + 2, run_id);
-	bind_value(st, base + 3, x->proc_cpu_pct, 1.0);
-	bind_value(st, base + 4, x->proc_rss_bytes, MIB);
-	format_iso_ms(t0_ns + x->t_ns, when);
-	sqlite3_bind_text(st, base + 7, when, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, base + 8, x->warmup ? 1 : 0);
-	sqlite3_bind_int64(st, base + 9, x->t_ns);
-	bind_value_int(st, base + 10, x->proc_count);
-	bind_value(st, base + 11, x->sys_cpu_pct, 1.0);
-	bind_value(st, base + 12, x->sys_mem_used_bytes, MIB);
-	if (gpu < 0) {
-		for (int c = 13; c <= DEVICE_COLS; c++)
-			sqlite3_bind_null(st, base + c);
-		sqlite3_bind_null(st, base + 5);
-		sqlite3_bind_null(st, base + 6);
-		return;
+	int64_t ms = unix_ns / 1000000;
+	if (unix_ns % 1000000 < 0)
+		ms--;
+	int64_t secs = ms / 1000, frac = ms % 1000;
+	if (frac < 0) {
+		frac += 1000;
+		secs--;
 	}
-	const struct bl_gpu_sample *g = &x->gpu[gpu];
-	bind_value(st, base + 5, g->util_pct, 1.0);
-	bind_value(st, base + 6, g->mem_used_bytes, MIB);
-	sqlite3_bind_int(st, base + 13, gpu);
-	bind_value(st, base + 14, g->power_w, 1.0);
-	bind_value(st, base + 15, g->temp_c, 1.0);
-	bind_value(st, base + 16, g->sm_clock_mhz, 1.0);
-	bind_value_int(st, base + 17, g->clock_reasons);
-	bind_value(st, base + 18, g->proc_mem_bytes, MIB);
+	if (secs != c->secs) {
+		char full[32];
+		format_iso_ms(secs * 1000000000, full);
+		c->len = strlen(full) - 5; /* without ".000Z" */
+		if (c->len >= sizeof(c->prefix)) {
+			format_iso_ms(unix_ns, out); /* a year past 9999: not worth caching */
+			return;
+		}
+		memcpy(c->prefix, full, c->len);
+		c->secs = secs;
+	}
+	memcpy(out, c->prefix, c->len);
+	char *p = out + c->len;
+	p[0] = '.';
+	p[1] = (char)('0' + frac / 100);
+	p[2] = (char)('0' + frac / 10 % 10);
+	p[3] = (char)('0' + frac % 10);
+	p[4] = 'Z';
+	p[5] = '\0';
 }
 
-/* Every (sample, GPU) row, DEVICE_ROWS_PER_STMT at a time, the rest one by one. */
+struct device_row {
+	const struct bl_sample *x;
+	int gpu; /* -1: none */
+};
+
+/* Binds the row at parameters p.. in its shape's order (see device_insert_sql).
+ * when holds the row's time text until the statement has run. */
+static void bind_device_row(sqlite3_stmt *st, int p, int64_t t0_ns, struct device_row row, struct iso_cache *ic,
+			    char when[32])
+{
+	const struct bl_sample *x = row.x;
+	bind_value(st, p, x->proc_cpu_pct, 1.0);
+	bind_value(st, p + 1, x->proc_rss_bytes, MIB);
+	int q = p + 2;
+	if (row.gpu >= 0) {
+		const struct bl_gpu_sample *g = &x->gpu[row.gpu];
+		bind_value(st, p + 2, g->util_pct, 1.0);
+		bind_value(st, p + 3, g->mem_used_bytes, MIB);
+		q = p + 4;
+	}
+	format_iso_ms_cached(ic, t0_ns + x->t_ns, when);
+	sqlite3_bind_text(st, q, when, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, q + 1, x->warmup ? 1 : 0);
+	sqlite3_bind_int64(st, q + 2, x->t_ns);
+	bind_value_int(st, q + 3, x->proc_count);
+	bind_value(st, q + 4, x->sys_cpu_pct, 1.0);
+	bind_value(st, q + 5, x->sys_mem_used_bytes, MIB);
+	if (row.gpu < 0)
+		return;
+	const struct bl_gpu_sample *g = &x->gpu[row.gpu];
+	sqlite3_bind_int(st, q + 6, row.gpu);
+	bind_value(st, q + 7, g->power_w, 1.0);
+	bind_value(st, q + 8, g->temp_c, 1.0);
+	bind_value(st, q + 9, g->sm_clock_mhz, 1.0);
+	bind_value_int(st, q + 10, g->clock_reasons);
+	bind_value(st, q + 11, g->proc_mem_bytes, MIB);
+}
+
+struct device_batch {
+	struct sqlite_store *s;
+	const struct bl_run_record *r;
+	int64_t run_id, t0_ns;
+	struct iso_cache ic;
+	struct device_row rows[DEVICE_ROWS_MANY];
+	int n;
+	char when[DEVICE_ROWS_MANY][32];
+};
+
+/* Stores the batched rows (all of one shape): as few statements as the sizes allow. */
+static int device_flush(struct device_batch *b, const char *what, struct bl_error *err)
+{
+	bool gpu = b->n && b->rows[0].gpu >= 0;
+	int cols = gpu ? DEVICE_COLS_GPU : DEVICE_COLS_CPU;
+	int done = 0;
+	for (int k = 0; k < 3; k++) {
+		int size = device_sizes[k];
+		while (b->n - done >= size) {
+			sqlite3_stmt *st = device_stmt(b->s, gpu, k, err);
+			if (!st)
+				return -1;
+			sqlite3_bind_int64(st, 1, b->r->benchmark_id);
+			sqlite3_bind_int64(st, 2, b->run_id);
+			for (int j = 0; j < size; j++)
+				bind_device_row(st, 3 + j * cols, b->t0_ns, b->rows[done + j], &b->ic, b->when[j]);
+			int rc = exec_stmt(st);
+			if (rc != SQLITE_OK)
+				return bl_sqlite_fail(b->s, rc, err, "%s: device samples", what);
+			done += size;
+		}
+	}
+	b->n = 0;
+	return 0;
+}
+
 static int insert_device_samples(struct sqlite_store *s, const struct bl_run_record *r, int64_t run_id,
 				 const char *what, struct bl_error *err)
 {
 	if (r->n_samples == 0)
 		return 0;
-	int64_t t0 = r->start_unix_ns ? r->start_unix_ns : bl_now_unix_ns();
-	sqlite3_stmt *many = NULL, *one = NULL;
-	int in_batch = 0;
-	/* Rows are enumerated as (sample i, gpu g); a batch that fills is run at once. */
-	size_t pending_i[DEVICE_ROWS_PER_STMT];
-	int pending_g[DEVICE_ROWS_PER_STMT];
-	for (size_t i = 0; i < r->n_samples; i++) {
+	struct device_batch *b = bl_xmalloc(sizeof(*b));
+	b->s = s;
+	b->r = r;
+	b->run_id = run_id;
+	b->t0_ns = r->start_unix_ns ? r->start_unix_ns : bl_now_unix_ns();
+	b->ic = (struct iso_cache){.secs = INT64_MIN};
+	b->n = 0;
+	int ret = 0;
+	for (size_t i = 0; i < r->n_samples && ret == 0; i++) {
 		const struct bl_sample *x = &r->samples[i];
 		int n_gpus = x->n_gpus < 0 ? 0 : x->n_gpus > BL_DEVICE_MAX_GPUS ? BL_DEVICE_MAX_GPUS : x->n_gpus;
-		for (int g = n_gpus ? 0 : -1; g < n_gpus; g++) {
-			pending_i[in_batch] = i;
-			pending_g[in_batch] = g;
-			if (++in_batch < DEVICE_ROWS_PER_STMT)
-				continue;
-			if (!many && !(many = device_stmt(s, ST_DEVICE_INSERT_MANY, DEVICE_ROWS_PER_STMT, err)))
-				return -1;
-			for (int j = 0; j < DEVICE_ROWS_PER_STMT; j++)
-				bind_device_row(many, j * DEVICE_COLS, r, run_id, t0, &r->samples[pending_i[j]],
-						pending_g[j]);
-			int rc = exec_stmt(many);
-			if (rc != SQLITE_OK)
-				return bl_sqlite_fail(s, rc, err, "%s: device samples", what);
-			in_batch = 0;
+		for (int g = n_gpus ? 0 : -1; g < n_gpus && ret == 0; g++) {
+			if (b->n && ((b->rows[0].gpu >= 0) != (g >= 0) || b->n == DEVICE_ROWS_MANY))
+				ret = device_flush(b, what, err);
+			b->rows[b->n++] = (struct device_row){x, g};
 		}
 	}
-	for (int j = 0; j < in_batch; j++) {
-		if (!one && !(one = device_stmt(s, ST_DEVICE_INSERT_ONE, 1, err)))
-			return -1;
-		bind_device_row(one, 0, r, run_id, t0, &r->samples[pending_i[j]], pending_g[j]);
-		int rc = exec_stmt(one);
-		if (rc != SQLITE_OK)
-			return bl_sqlite_fail(s, rc, err, "%s: device samples", what);
-	}
-	return 0;
+	if (ret == 0)
+		ret = device_flush(b, what, err);
+	free(b);
+	return ret;
 }
 
 /* One attempt at storing run r in its own transaction. */

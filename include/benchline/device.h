@@ -76,11 +76,18 @@ void bl_energy_delta(const struct bl_energy *start, const struct bl_energy *end,
 
 /*
  * What a backend samples: the root pid of the benchmark (0: none, system-wide
- * values only) and the pids of its tree, which procfs fills and nvml reads.
- * Owned by the caller of the ops (the sampler); pids grows as needed.
+ * values only), the run's own cgroup when it has one, and the pids of its
+ * tree, which procfs fills and nvml reads. Owned by the caller of the ops
+ * (the sampler); pids grows as needed.
  */
 struct bl_device_target {
 	pid_t root;
+	/* Directory fd of the run's own cgroup v2 (bl_run's on_start hands it
+	 * over), borrowed for the run; 0 or less: none (so a zeroed target has
+	 * none). With it procfs takes the processes from cgroup.procs and their
+	 * CPU from cpu.stat instead of walking /proc. */
+	int cgroup_fd;
+	bool cgroup_used;   /* set by procfs at begin: the cgroup is read, not /proc */
 	pid_t *pids;
 	size_t n_pids;
 	size_t cap_pids;
@@ -106,6 +113,10 @@ struct bl_device_ops {
 	/* Fills the fields of s this backend owns; leaves the others alone.
 	 * Must not allocate in steady state; called from the sampler thread. */
 	void (*sample)(struct bl_device *dev, struct bl_device_target *t, struct bl_sample *s);
+	/* The run ended, after its last sample: let go of what was the run's
+	 * (the files of its processes and of its cgroup, which the runner is
+	 * about to remove). */
+	void (*end)(struct bl_device *dev, struct bl_device_target *t);
 	/* Fills the counters of e this backend owns. */
 	void (*energy)(struct bl_device *dev, struct bl_energy *e);
 	/* Appends JSON objects (comma-separated, no brackets) describing the
@@ -133,6 +144,8 @@ bool bl_devices_active(const struct bl_devices *d, const char *name);
 void bl_devices_begin(struct bl_devices *d, struct bl_device_target *t);
 /* Resets s (every value invalid, t_ns and warmup kept) and lets each active backend fill it. */
 void bl_devices_sample(struct bl_devices *d, struct bl_device_target *t, struct bl_sample *s);
+/* The run ended: every backend lets go of the run's files. */
+void bl_devices_end(struct bl_devices *d, struct bl_device_target *t);
 void bl_devices_energy(struct bl_devices *d, struct bl_energy *e);
 /* JSON array for bl_machine.gpus_json: "[]" when there is no GPU. Appended to out. */
 void bl_devices_gpus_json(struct bl_devices *d, struct bl_buf *out);

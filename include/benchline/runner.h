@@ -54,8 +54,11 @@ struct bl_run_spec {
 	 * reported as BL_RUN_INTERRUPTED. May be NULL. */
 	const volatile int *interrupt;
 	/* Called right after the child started and right after it was reaped
-	 * (e.g. to start and stop a sampler). May be NULL. */
-	void (*on_start)(void *ctx, pid_t pid);
+	 * (e.g. to start and stop a sampler). May be NULL. cgroup_fd is the
+	 * directory of the run's own cgroup v2, which the child has joined by
+	 * then, or -1 when the run has none; it is the runner's, open until
+	 * on_exit returns (openat it, never close it). */
+	void (*on_start)(void *ctx, pid_t pid, int cgroup_fd);
 	void (*on_exit)(void *ctx);
 	void *ctx;
 };

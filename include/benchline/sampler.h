@@ -18,9 +18,13 @@
  *	bl_sampler_free(smp);
  *
  * Every run has at least two samples (one at start, one at stop), however
- * short. The stop sample is taken after the child was reaped, so its process
- * values are invalid; system and GPU values are not. interval_ms 0 turns the
- * sampler off: start and stop do nothing and a run has no samples.
+ * short. The stop sample is taken after the child was reaped, so without a
+ * cgroup its process values are invalid; with the run's cgroup its process
+ * CPU is valid (what the cgroup used since the previous sample, the exited
+ * processes included) and the count and memory are valid only when
+ * something is left in it. System and GPU values are valid either way.
+ * interval_ms 0 turns the sampler off: start and stop do nothing and a run
+ * has no samples.
  *
  * start, stop and the accessors must be called from one thread (or with the
  * caller's own ordering); the sampling thread is internal.
@@ -67,6 +71,7 @@ struct bl_sampler_summary {
 	int n_gpus;
 	struct bl_gpu_summary gpu[BL_DEVICE_MAX_GPUS];
 	struct bl_energy_used energy;   /* from start to stop, not per sample */
+	bool proc_cgroup;               /* process values came from the run's cgroup, not a /proc walk */
 };
 
 struct bl_sampler;
@@ -78,13 +83,16 @@ void bl_sampler_free(struct bl_sampler *s);
 /* Marks the following runs as warm-up (or not); copied into every sample. */
 void bl_sampler_set_warmup(struct bl_sampler *s, bool warmup);
 /* Takes the first sample of pid's tree and starts the thread. A run still
- * going is stopped first. Fails only when the thread cannot be created. */
-int bl_sampler_start(struct bl_sampler *s, pid_t pid, struct bl_error *err);
+ * going is stopped first. Fails only when the thread cannot be created.
+ * cgroup_fd: the run's own cgroup v2 directory (as bl_run's on_start hook
+ * gets it), borrowed until stop, or -1: then the tree is walked in /proc
+ * (see lib/device_procfs.c for what each way counts). */
+int bl_sampler_start(struct bl_sampler *s, pid_t pid, int cgroup_fd, struct bl_error *err);
 /* Stops the thread, takes the last sample, reads energy, computes the summary. */
 void bl_sampler_stop(struct bl_sampler *s);
 
 /* Runner hooks; ctx is the sampler. A start failure is kept for bl_sampler_error. */
-void bl_sampler_on_start(void *ctx, pid_t pid);
+void bl_sampler_on_start(void *ctx, pid_t pid, int cgroup_fd);
 void bl_sampler_on_exit(void *ctx);
 /* Why the last start failed, "" when it did not. */
 const char *bl_sampler_error(const struct bl_sampler *s);

@@ -1,11 +1,13 @@
 /*
  * test_device.c - the backends without the thread: the registry, procfs
- * values of this very process and of the system, RAPL through a fake
- * powercap tree (present, absent, wrapping), the energy arithmetic, and NVML
- * being absent or failing as a normal state.
+ * values of this very process and of the system, the process tree's CPU
+ * accounting and the cgroup way through a fake /proc and a fake cgroup
+ * directory, RAPL through a fake powercap tree (present, absent, wrapping),
+ * the energy arithmetic, and NVML being absent or failing as a normal state.
  */
 #include "benchline/device.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -57,8 +59,8 @@ static void test_registry(void **state)
 	assert_string_equal(ops[0]->name, "procfs");
 	assert_string_equal(ops[1]->name, "nvml");
 	for (size_t i = 0; i < n; i++)
-		assert_true(ops[i]->open && ops[i]->begin && ops[i]->sample && ops[i]->energy && ops[i]->describe &&
-			    ops[i]->close);
+		assert_true(ops[i]->open && ops[i]->begin && ops[i]->sample && ops[i]->end && ops[i]->energy &&
+			    ops[i]->describe && ops[i]->close);
 }
 
 static void test_procfs_self_and_system(void **state)
@@ -125,6 +127,210 @@ static void test_procfs_missing_pid_is_invalid(void **state)
 	assert_true(s.sys_cpu_pct.valid); /* the system is still there */
 	free(t.pids);
 	bl_devices_close(&d);
+}
+
+/* ---- a fake /proc and a fake cgroup ---- */
+
+static void put_stat(int pid, int ppid, int utime, int cutime, int threads, int rss_pages)
+{
+	char rel[64], text[256];
+	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
+	snprintf(text, sizeof(text), "%d (fake (proc)) S %d 0 0 0 0 0 0 0 0 0 %d 0 %d 0 20 0 %d 0 0 0 %d\n", pid, ppid,
+		 utime, cutime, threads, rss_pages);
+	put(rel, text);
+}
+
+static void make_fake_proc(void)
+{
+	struct bl_error err;
+	char *dir = bl_xasprintf("%s/proc/100/task/100", tmpdir);
+	assert_int_equal(bl_mkdirs(dir, 0755, &err), 0);
+	free(dir);
+	for (int pid = 101; pid <= 102; pid++) {
+		dir = bl_xasprintf("%s/proc/%d", tmpdir, pid);
+		assert_int_equal(bl_mkdirs(dir, 0755, &err), 0);
+		free(dir);
+	}
+	put("proc/stat", "cpu  100 0 100 1000 0 0 0 0 0 0\n");
+	put("proc/meminfo", "MemTotal:  1000 kB\nMemFree:  100 kB\nMemAvailable:  400 kB\n");
+	put("proc/loadavg", "0.00 0.00 0.00 1/100 500\n");
+}
+
+/* Samples, and tells the bounds of the interval since the previous sample. */
+struct clocked {
+	int64_t before, after, prev_before, prev_after;
+};
+
+static void sample_clocked(struct bl_devices *d, struct bl_device_target *t, struct bl_sample *s, struct clocked *c)
+{
+	usleep(20000);
+	c->prev_before = c->before;
+	c->prev_after = c->after;
+	c->before = bl_now_mono_ns();
+	bl_devices_sample(d, t, s);
+	c->after = bl_now_mono_ns();
+}
+
+/* The sample's CPU % must be cpu_s over the interval, whose length lies between the bounds. */
+static void expect_cpu(const struct bl_sample *s, const struct clocked *c, double cpu_s)
+{
+	assert_true(s->proc_cpu_pct.valid);
+	double lo = cpu_s / ((double)(c->after - c->prev_before) / 1e9) * 100;
+	double hi = cpu_s / ((double)(c->before - c->prev_after) / 1e9) * 100;
+	if (!(s->proc_cpu_pct.value >= lo * 0.999 && s->proc_cpu_pct.value <= hi * 1.001))
+		fail_msg("%.3f CPU s read as %.2f%%, want %.2f..%.2f%%", cpu_s, s->proc_cpu_pct.value, lo, hi);
+}
+
+/*
+ * The walk's accounting: what a child burnt counts once, whether it is seen
+ * alive (its own stat), ends (its parent's cutime, less what was seen of it)
+ * or is born and reaped between samples (the cutime alone); a child born
+ * after the first sample counts from its start.
+ */
+static void test_procfs_tree_accounting(void **state)
+{
+	make_fake_proc();
+	double hz = (double)sysconf(_SC_CLK_TCK);
+	long page = sysconf(_SC_PAGESIZE);
+	put_stat(100, 1, 10, 0, 1, 50);
+	put("proc/100/task/100/children", "101 ");
+	put_stat(101, 100, 5, 0, 1, 20);
+	char *root = bl_xasprintf("%s/proc", tmpdir);
+	struct bl_devices d;
+	struct bl_device_options opt = {.no_nvml = true, .proc_root = root, .rapl_root = "/nonexistent"};
+	bl_devices_open(&d, &opt);
+	struct bl_device_target t = {.root = 100};
+	struct bl_sample s = {0};
+	struct clocked c = {0};
+	bl_devices_begin(&d, &t);
+	assert_false(t.cgroup_used);
+	sample_clocked(&d, &t, &s, &c);
+	assert_false(s.proc_cpu_pct.valid); /* no interval yet */
+	assert_true(s.proc_count.valid && s.proc_count.value == 2);
+	assert_float_equal(s.proc_rss_bytes.value, 70.0 * (double)page, 0.5);
+	assert_int_equal(t.n_pids, 2);
+	/* both alive: their own CPU */
+	put_stat(100, 1, 12, 0, 1, 50);
+	put_stat(101, 100, 25, 0, 1, 20);
+	sample_clocked(&d, &t, &s, &c);
+	expect_cpu(&s, &c, 22 / hz);
+	/* the child ended at 30 ticks and its parent waited for it: 5 more */
+	put("proc/101/stat", "gone");
+	put("proc/100/task/100/children", "");
+	put_stat(100, 1, 12, 30, 1, 50);
+	sample_clocked(&d, &t, &s, &c);
+	expect_cpu(&s, &c, 5 / hz);
+	assert_true(s.proc_count.value == 1);
+	assert_int_equal(t.n_pids, 1);
+	/* a child born and reaped between two samples: its 8 ticks */
+	put_stat(100, 1, 12, 38, 1, 50);
+	sample_clocked(&d, &t, &s, &c);
+	expect_cpu(&s, &c, 8 / hz);
+	/* a child born since: all its 7 ticks, in the sample that finds it
+	 * (the next rescan, which the scan budget may put a few samples off) */
+	put("proc/loadavg", "0.00 0.00 0.00 1/100 501\n");
+	put("proc/100/task/100/children", "102 ");
+	put_stat(102, 100, 7, 0, 1, 30);
+	for (int i = 0;; i++) {
+		sample_clocked(&d, &t, &s, &c);
+		if (s.proc_count.value == 2)
+			break;
+		expect_cpu(&s, &c, 0);
+		assert_true(i < 100);
+	}
+	expect_cpu(&s, &c, 7 / hz);
+	assert_true(s.proc_count.value == 2);
+	assert_float_equal(s.proc_rss_bytes.value, 80.0 * (double)page, 0.5);
+	/* nothing moved: 0 %, not invalid */
+	sample_clocked(&d, &t, &s, &c);
+	expect_cpu(&s, &c, 0);
+	bl_devices_end(&d, &t);
+	free(t.pids);
+	bl_devices_close(&d);
+	free(root);
+}
+
+/*
+ * With the run's cgroup: processes from cgroup.procs (their memory from
+ * statm), CPU from cpu.stat in microseconds, valid even with nobody left.
+ * A cgroup directory without cpu.stat falls back to the walk.
+ */
+static void test_procfs_cgroup(void **state)
+{
+	make_fake_proc();
+	long page = sysconf(_SC_PAGESIZE);
+	struct bl_error err;
+	char *cg = bl_xasprintf("%s/cg", tmpdir);
+	assert_int_equal(bl_mkdirs(cg, 0755, &err), 0);
+	put("cg/cgroup.procs", "100\n101\n");
+	put("cg/cpu.stat", "usage_usec 1000000\nuser_usec 600000\nsystem_usec 400000\n");
+	put("proc/100/statm", "1000 50 10 1 0 40 0\n");
+	put("proc/101/statm", "1000 20 10 1 0 40 0\n");
+	put_stat(100, 1, 10, 0, 1, 50);
+	put("proc/100/task/100/children", "");
+	char *root = bl_xasprintf("%s/proc", tmpdir);
+	struct bl_devices d;
+	struct bl_device_options opt = {.no_nvml = true, .proc_root = root, .rapl_root = "/nonexistent"};
+	bl_devices_open(&d, &opt);
+	int cg_fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(cg_fd > 0);
+	struct bl_device_target t = {.root = 100, .cgroup_fd = cg_fd};
+	struct bl_sample s = {0};
+	struct clocked c = {0};
+	bl_devices_begin(&d, &t);
+	assert_true(t.cgroup_used);
+	sample_clocked(&d, &t, &s, &c);
+	assert_false(s.proc_cpu_pct.valid);
+	assert_true(s.proc_count.valid && s.proc_count.value == 2);
+	assert_float_equal(s.proc_rss_bytes.value, 70.0 * (double)page, 0.5);
+	assert_int_equal(t.n_pids, 2);
+	/* one ended */
+	put("cg/cpu.stat", "usage_usec 1030000\nuser_usec 600000\nsystem_usec 430000\n");
+	put("cg/cgroup.procs", "101\n");
+	put("proc/100/statm", "gone");
+	sample_clocked(&d, &t, &s, &c);
+	expect_cpu(&s, &c, 0.030);
+	assert_true(s.proc_count.value == 1);
+	assert_int_equal(t.n_pids, 1);
+	assert_int_equal(t.pids[0], 101);
+	/* one born (a new pid handed out), found at the next rescan of
+	 * cgroup.procs, and one listed that cannot be read */
+	put("proc/102/statm", "1000 30 10 1 0 40 0\n");
+	put("cg/cgroup.procs", "101\n102\n99999999\n");
+	put("proc/loadavg", "0.00 0.00 0.00 1/100 502\n");
+	for (int i = 0;; i++) {
+		sample_clocked(&d, &t, &s, &c);
+		expect_cpu(&s, &c, 0);
+		if (s.proc_count.value == 2)
+			break;
+		assert_true(i < 100);
+	}
+	assert_float_equal(s.proc_rss_bytes.value, 50.0 * (double)page, 0.5);
+	/* nobody left (the stop sample): no count or memory, but the CPU */
+	put("cg/cpu.stat", "usage_usec 1035000\n");
+	put("cg/cgroup.procs", "");
+	put("proc/101/statm", "gone");
+	put("proc/102/statm", "gone");
+	sample_clocked(&d, &t, &s, &c);
+	expect_cpu(&s, &c, 0.005);
+	assert_false(s.proc_count.valid);
+	assert_false(s.proc_rss_bytes.valid);
+	bl_devices_end(&d, &t);
+	/* without cpu.stat the cgroup is not used: the walk from the root */
+	char *cpu = bl_xasprintf("%s/cpu.stat", cg);
+	assert_int_equal(unlink(cpu), 0);
+	bl_devices_begin(&d, &t);
+	assert_false(t.cgroup_used);
+	sample_clocked(&d, &t, &s, &c);
+	assert_true(s.proc_count.valid && s.proc_count.value == 1);
+	assert_int_equal(t.pids[0], 100);
+	bl_devices_end(&d, &t);
+	close(cg_fd);
+	free(t.pids);
+	bl_devices_close(&d);
+	free(cpu);
+	free(root);
+	free(cg);
 }
 
 static void test_rapl_absent_is_invalid(void **state)
@@ -228,6 +434,8 @@ int main(void)
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_procfs_self_and_system),
 		cmocka_unit_test(test_procfs_missing_pid_is_invalid),
+		cmocka_unit_test(test_procfs_tree_accounting),
+		cmocka_unit_test(test_procfs_cgroup),
 		cmocka_unit_test(test_rapl_absent_is_invalid),
 		cmocka_unit_test(test_rapl_fake_tree_and_wraparound),
 		cmocka_unit_test(test_gpu_energy_delta),

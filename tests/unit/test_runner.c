@@ -439,14 +439,19 @@ static void *set_flag_later(void *arg)
 struct hook_log {
 	int starts, exits;
 	pid_t pid;
+	int cgroup_fd;
+	bool cgroup_is_dir;
 	bool exit_after_start;
 };
 
-static void on_start(void *ctx, pid_t pid)
+static void on_start(void *ctx, pid_t pid, int cgroup_fd)
 {
 	struct hook_log *h = ctx;
 	h->starts++;
 	h->pid = pid;
+	h->cgroup_fd = cgroup_fd;
+	struct stat st;
+	h->cgroup_is_dir = cgroup_fd >= 0 && fstat(cgroup_fd, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static void on_exit_hook(void *ctx)
@@ -499,6 +504,16 @@ static void test_hooks(void **state)
 	assert_int_equal(h.exits, 1);
 	assert_true(h.exit_after_start);
 	assert_int_equal(h.pid, read_pid(pidfile));
+	/* The run's cgroup reaches the hook (a sampler reads it) when there is one. */
+	struct bl_runner_caps caps;
+	bl_runner_caps(&caps);
+	if (caps.cgroup)
+		assert_true(h.cgroup_is_dir);
+	else
+		assert_int_equal(h.cgroup_fd, -1);
+	spec.no_cgroup = true;
+	run_sh(script, &spec, &res);
+	assert_int_equal(h.cgroup_fd, -1);
 	free(script);
 	free(pidfile);
 }

@@ -1,14 +1,19 @@
 /*
  * test_sampler.c - the sampler against real processes run through bl_run
  * with the sampler's hooks, as the sweep will use it: this binary run as
- * "--child MODE ..." burns two cores, touches 200 MB, or is started twice by
- * a shell. Bounds are loose (ticks are 10 ms, CI machines are noisy) but a
+ * "--child MODE ..." burns two cores, touches 200 MB, is started twice by a
+ * shell or many times in a row, or runs many threads one of which starts a
+ * worker. Bounds are loose (ticks are 10 ms, CI machines are noisy) but a
  * sampler that reads the wrong process, the wrong unit or nothing fails them.
+ * Runs go without a cgroup (the /proc walk) unless a test says otherwise;
+ * those that take the run's cgroup are skipped where runs get none.
  */
 #include "benchline/runner.h"
 #include "benchline/sampler.h"
 
 #include <pthread.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,8 +25,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-
-static char self_exe[4096];
 
 /* ---- child modes of this binary ---- */
 
@@ -47,8 +50,57 @@ static void sleep_ms(int ms)
 		;
 }
 
+extern char **environ;
+static char self_exe[4096];
+
+struct worker_arg {
+	const char *ms;
+	int rc;
+};
+
+/* A thread other than the main one starts a worker and waits for it: the
+ * worker hangs off this thread's children file, not the main thread's. */
+static void *start_worker(void *arg)
+{
+	struct worker_arg *w = arg;
+	char *wargv[] = {self_exe, "--child", "burn", "1", (char *)w->ms, NULL};
+	pid_t pid;
+	w->rc = posix_spawn(&pid, self_exe, NULL, NULL, wargv, environ);
+	if (w->rc == 0 && waitpid(pid, NULL, 0) != pid)
+		w->rc = -1;
+	return NULL;
+}
+
+static void *sleep_until_woken(void *arg)
+{
+	pthread_mutex_t *mu = arg;
+	pthread_mutex_lock(mu); /* held by main until the end */
+	pthread_mutex_unlock(mu);
+	return NULL;
+}
+
 static int child_main(int argc, char **argv)
 {
+	if (argc >= 5 && strcmp(argv[2], "threads") == 0) {
+		/* threads N MS_WORKER: N threads, the last of which runs a busy worker */
+		int n = atoi(argv[3]);
+		pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+		pthread_mutex_lock(&mu);
+		pthread_t t[256];
+		int made = 0;
+		for (; made < n - 2 && made < 254; made++)
+			if (pthread_create(&t[made], NULL, sleep_until_woken, &mu) != 0)
+				return 4;
+		struct worker_arg w = {.ms = argv[4]};
+		pthread_t wt;
+		if (pthread_create(&wt, NULL, start_worker, &w) != 0)
+			return 4;
+		pthread_join(wt, NULL);
+		pthread_mutex_unlock(&mu);
+		for (int i = 0; i < made; i++)
+			pthread_join(t[i], NULL);
+		return w.rc == 0 ? 0 : 5;
+	}
 	if (argc >= 5 && strcmp(argv[2], "burn") == 0) {
 		/* burn THREADS MS_BURN [MS_SLEEP] */
 		int threads = atoi(argv[3]);
@@ -90,18 +142,37 @@ static struct bl_sampler *new_sampler(int interval_ms)
 	return s;
 }
 
-/* Runs argv through bl_run with the sampler's hooks; returns the tree's CPU seconds per the kernel. */
-static double run_sampled(struct bl_sampler *s, char **argv)
+/* Runs argv through bl_run with the sampler's hooks, in a cgroup of its own
+ * if asked and the runner makes one; returns the tree's CPU seconds per the kernel. */
+static double run_sampled_cg(struct bl_sampler *s, char **argv, bool cgroup)
 {
 	struct bl_run_spec spec = {.argv = argv, .on_start = bl_sampler_on_start, .on_exit = bl_sampler_on_exit,
-				   .ctx = s, .no_cgroup = true};
+				   .ctx = s, .no_cgroup = !cgroup};
 	struct bl_run_result res;
 	struct bl_error err = {{0}};
 	if (bl_run(&spec, &res, &err) != 0)
 		fail_msg("bl_run: %s", err.msg);
 	assert_int_equal(res.status, BL_RUN_OK);
 	assert_string_equal(bl_sampler_error(s), "");
+	assert_int_equal(res.exit_code, 0);
+	if (!cgroup)
+		assert_false(bl_sampler_summary(s)->proc_cgroup);
 	return res.user_s + res.sys_s;
+}
+
+static double run_sampled(struct bl_sampler *s, char **argv)
+{
+	return run_sampled_cg(s, argv, false);
+}
+
+/* Whether runs here get a cgroup the sampler can read. */
+static bool runs_get_cgroup(void)
+{
+	struct bl_runner_caps caps;
+	bl_runner_caps(&caps);
+	if (!caps.cgroup)
+		print_message("note: runs get no cgroup here; the cgroup half is skipped\n");
+	return caps.cgroup;
 }
 
 /* CPU seconds the samples account for: each valid % times the interval it covers. */
@@ -119,11 +190,16 @@ static double integrated_cpu_s(const struct bl_sample *x, size_t n)
  * when the kernel says the tree had two cores (other jobs on a small CI
  * machine can take one), the busy phase must read above 120 %.
  */
-static void check_busy(const struct bl_sample *x, size_t n, double kernel_cpu_s, double burn_s, double busy)
+static void check_sum(const struct bl_sample *x, size_t n, double kernel_cpu_s)
 {
 	double seen = integrated_cpu_s(x, n);
 	if (!(seen > 0.75 * kernel_cpu_s && seen < 1.25 * kernel_cpu_s + 0.05))
 		fail_msg("samples add up to %.2f CPU s, the kernel charged %.2f s", seen, kernel_cpu_s);
+}
+
+static void check_busy(const struct bl_sample *x, size_t n, double kernel_cpu_s, double burn_s, double busy)
+{
+	check_sum(x, n, kernel_cpu_s);
 	if (kernel_cpu_s / burn_s >= 1.7 && !(busy > 120 && busy < 260))
 		fail_msg("two busy cores read as %.0f%% (want 120..260)", busy);
 	if (kernel_cpu_s / burn_s < 1.7)
@@ -217,6 +293,65 @@ static void test_shell_with_two_workers(void **state)
 	bl_sampler_free(s);
 }
 
+/* Twelve workers of 60 ms one after the other, sampled every 50 ms: most
+ * live between two samples. Their CPU must still count: through cpu.stat
+ * with a cgroup, through sh's cutime without. */
+static void short_children(bool cgroup)
+{
+	struct bl_sampler *s = new_sampler(50);
+	char *script = bl_xasprintf("for i in 1 2 3 4 5 6 7 8 9 10 11 12; do '%s' --child burn 1 60; done", self_exe);
+	char *argv[] = {"/bin/sh", "-c", script, NULL};
+	double kernel_cpu = run_sampled_cg(s, argv, cgroup);
+	size_t n;
+	const struct bl_sample *x = bl_sampler_samples(s, &n);
+	check_sum(x, n, kernel_cpu);
+	assert_true(kernel_cpu > 0.05); /* it did burn, even on a loaded machine */
+	if (cgroup)
+		assert_true(bl_sampler_summary(s)->proc_cgroup);
+	free(script);
+	bl_sampler_free(s);
+}
+
+static void test_short_lived_children(void **state)
+{
+	short_children(false);
+}
+
+static void test_short_lived_children_cgroup(void **state)
+{
+	if (runs_get_cgroup())
+		short_children(true);
+}
+
+/* 16 threads, one of which starts a busy worker for 2.5 s: the worker is
+ * found (the /proc walk reads every thread's children at its rescans) and
+ * its CPU adds up. */
+static void threads_and_worker(bool cgroup)
+{
+	struct bl_sampler *s = new_sampler(20);
+	char *argv[] = {self_exe, "--child", "threads", "16", "2500", NULL};
+	double kernel_cpu = run_sampled_cg(s, argv, cgroup);
+	size_t n;
+	const struct bl_sample *x = bl_sampler_samples(s, &n);
+	check_sum(x, n, kernel_cpu);
+	const struct bl_sampler_summary *u = bl_sampler_summary(s);
+	if (!(u->proc_count.max.valid && u->proc_count.max.value >= 2))
+		fail_msg("the worker of a thread was never seen (at most %.0f processes)", u->proc_count.max.value);
+	assert_true(u->proc_cgroup == cgroup);
+	bl_sampler_free(s);
+}
+
+static void test_threads_and_worker(void **state)
+{
+	threads_and_worker(false);
+}
+
+static void test_threads_and_worker_cgroup(void **state)
+{
+	if (runs_get_cgroup())
+		threads_and_worker(true);
+}
+
 static void test_short_run_has_two_samples(void **state)
 {
 	struct bl_sampler *s = new_sampler(1000);
@@ -302,16 +437,20 @@ static void test_no_gpu_values_are_invalid(void **state)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "--child") == 0)
-		return child_main(argc, argv);
 	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
 	if (n <= 0)
 		return 1;
 	self_exe[n] = '\0';
+	if (argc >= 2 && strcmp(argv[1], "--child") == 0)
+		return child_main(argc, argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_busy_cores_then_idle),
 		cmocka_unit_test(test_rss_rises),
 		cmocka_unit_test(test_shell_with_two_workers),
+		cmocka_unit_test(test_short_lived_children),
+		cmocka_unit_test(test_short_lived_children_cgroup),
+		cmocka_unit_test(test_threads_and_worker),
+		cmocka_unit_test(test_threads_and_worker_cgroup),
 		cmocka_unit_test(test_short_run_has_two_samples),
 		cmocka_unit_test(test_warmup_flag_and_reuse),
 		cmocka_unit_test(test_interval_zero_is_off),

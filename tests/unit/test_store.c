@@ -772,6 +772,60 @@ static int seen_device(void *ctx, const struct bl_device_report *r)
 	return 0;
 }
 
+/*
+ * Batching: 150 samples of which 70..79 saw one GPU, so rows of both shapes
+ * (each shape its own INSERTs of 60, 8 and 1 rows, flushed when the shape
+ * changes): every sample lands once, with its own values in its own columns.
+ */
+static void test_device_samples_batches(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "decode", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	static struct bl_sample x[150];
+	fill_samples(x, 150, 0);
+	for (int i = 70; i < 80; i++) {
+		x[i].n_gpus = 1;
+		x[i].gpu[0].util_pct = (struct bl_value){.value = (double)i, .valid = true};
+		x[i].gpu[0].temp_c = (struct bl_value){.value = 60, .valid = true};
+	}
+	x[0].proc_cpu_pct.valid = false; /* the first: no interval yet */
+	struct bl_run_record r = run_record(bid, false, 0, 1.5, NULL, 0);
+	r.samples = x;
+	r.n_samples = 150;
+	int64_t run_id = add_run_ok(s, &r);
+	bl_store_close(s);
+	char *sql = bl_xasprintf("SELECT count(*) FROM device_measurements WHERE run_id = %lld AND benchmark_id = %lld",
+				 (long long)run_id, (long long)bid);
+	assert_int_equal(raw_int(path, sql), 150);
+	free(sql);
+	assert_int_equal(raw_int(path, "SELECT count(DISTINCT t_ns) FROM device_measurements"), 150);
+	/* each row's values are its own sample's: cpu 100 + i at t_ns i x 10 ms */
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements"
+				       " WHERE cpu_util = 100 + t_ns / 10000000 AND procs = 3 AND mem_megabytes = 2"),
+			 148);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements WHERE t_ns IN (0, 1490000000)"
+				       " AND cpu_util IS NULL"),
+			 2);
+	/* the GPU rows and only those */
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements WHERE gpu_index = 0"
+				       " AND gpu_util = t_ns / 10000000 AND gpu_temp_c = 60 AND gpu_power_w IS NULL"
+				       " AND t_ns BETWEEN 700000000 AND 790000000"),
+			 10);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements WHERE gpu_index IS NULL"
+				       " AND gpu_util IS NULL AND gpu_temp_c IS NULL AND gpu_power_w IS NULL"),
+			 140);
+	/* times in order with the samples, milliseconds included */
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements a JOIN device_measurements b"
+				       " ON b.t_ns = a.t_ns + 10000000 WHERE b.time <= a.time"),
+			 0);
+	free(path);
+}
+
 static void test_device_samples(void **state)
 {
 	char *path = fresh_path();
@@ -782,7 +836,7 @@ static void test_device_samples(void **state)
 	int64_t bid = open_case_ok(s, &k, &st);
 	bl_case_state_release(&st);
 
-	/* 40 samples without GPU: one batch of 32 rows and 8 more */
+	/* 40 samples without GPU: five statements of 8 rows */
 	static struct bl_sample x[40];
 	fill_samples(x, 40, 0);
 	x[0].warmup = true;
@@ -1470,6 +1524,7 @@ int main(void)
 		cmocka_unit_test(test_add_run_stores_everything),
 		cmocka_unit_test(test_failed_add_run_leaves_nothing),
 		cmocka_unit_test(test_device_samples),
+		cmocka_unit_test(test_device_samples_batches),
 		cmocka_unit_test(test_many_metrics),
 		cmocka_unit_test(test_metric_dictionary),
 		cmocka_unit_test(test_foreach_point),
