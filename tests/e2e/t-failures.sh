@@ -18,7 +18,7 @@ benchmarks:
     warmup: 0
     repetitions: 2
   - name: slow
-    command: [sleep, "30"]
+    command: [sleep, "SLOW_SECONDS"]
     timeout: 0.5
     warmup: 0
     repetitions: 3
@@ -31,6 +31,10 @@ benchmarks:
     warmup: 0
     repetitions: 2
 YAML
+# A duration no other test (or test run on this machine) uses, so that the
+# check for a leftover process finds only this test's.
+slow_seconds=30.$$$RANDOM
+sed -i "s/SLOW_SECONDS/$slow_seconds/" "$R/benchline.yaml"
 commit_at "$R" 1 "good one"
 touch "$R/broken"
 commit_at "$R" 2 "break the build"
@@ -63,7 +67,7 @@ expect_eq "$(sql "$DB" "select count(*) from benchmarks where name in ('slow','c
 expect_eq "$(sql "$DB" "select count(*) from metrics m join runs r using(run_id) join benchmarks b using(benchmark_id) where b.name='good' and m.name='n'")" 4 "valid metric lines kept"
 expect_contains "$(sql "$DB" "select diagnostics from runs r join benchmarks b using(benchmark_id) where b.name='good' limit 1")" "line 3" "diagnostics stored with the run"
 expect_eq "$(sql "$DB" "pragma integrity_check")" ok "integrity"
-[ -z "$(pgrep -f 'sleep 30' || true)" ] || fail "timed-out benchmark left running"
+[ -z "$(pgrep -f "sleep $slow_seconds" || true)" ] || fail "timed-out benchmark left running"
 pass "nothing left running"
 
 run_bl -C "$R" show

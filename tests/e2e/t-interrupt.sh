@@ -41,7 +41,8 @@ expect_eq "$status" 130 "exit status 130 after Ctrl-C"
 expect_contains "$(cat "$T/run.err")" "interrupted" "says it was interrupted"
 kill -0 "$child" 2>/dev/null && fail "benchmark still running after Ctrl-C"
 pass "benchmark killed"
-[ -z "$(pgrep -f 'sleep 600' || true)" ] || fail "benchmark's child still running"
+# the benchmark ran in its own process group, led by the shell that wrote the pid file
+[ -z "$(pgrep -g "$child" || true)" ] || fail "benchmark's child still running"
 pass "benchmark's children killed"
 expect_eq "$(sql "$DB" "select count(*) from runs")" 0 "the interrupted run is not stored"
 expect_eq "$(sql "$DB" "select status from benchmarks")" pending "case left pending"
@@ -66,5 +67,5 @@ wait "$pid"
 status=$?
 set -e
 expect_eq "$status" 130 "SIGHUP stops with status 130"
-[ -z "$(pgrep -f 'sleep 600' || true)" ] || fail "benchmark left running after SIGHUP"
+[ -z "$(pgrep -g "$(cat "$T/pid")" || true)" ] || fail "benchmark left running after SIGHUP"
 pass "nothing left running after SIGHUP"
