@@ -70,7 +70,10 @@ def run_one(cmd, csv_path, out_json, log_path, timeout):
     wall, cpu = time.perf_counter() - t0, child_cpu() - c0
     if rc != 0:
         with open(log_path) as f:
-            tail = " ".join(f.read().split())[-160:]
+            log = f.read()
+        if "unknown command 'detect'" in log:
+            return wall, cpu, "missing (this benchline has no detect command yet)"
+        tail = " ".join(log.split())[-160:].replace("|", "/")
         return wall, cpu, f"{'missing' if rc == 3 else 'failed'} (exit {rc}: {tail})"
     try:
         sc.load_preds([out_json])
