@@ -31,7 +31,7 @@
 #include <string.h>
 
 #define WINDOW 20        /* positions on each side used to confirm a boundary */
-#define TREND_WINDOW 8   /* positions per window of the drift check */
+#define TREND_WINDOW 16   /* positions per window of the drift check */
 #define CLIP_HALF 3      /* running median over 2 * CLIP_HALF + 1 positions */
 #define CLIP_SIGMAS 3.0
 #define MIN_SLOPE_POSITIONS 8 /* per side, for the drift estimate */
@@ -486,7 +486,7 @@ static int beyond_trend(const struct series *s, size_t lo, size_t t, size_t hi, 
 		trend = fmax(trend, fabs(left - window_median(s, t - 2 * w, t - w, scratch)));
 	if (hi - t >= 2 * w)
 		trend = fmax(trend, fabs(window_median(s, t + w, t + 2 * w, scratch) - right));
-	return step > 2.5 * trend;
+	return step > 2.0 * trend;
 }
 
 static void confirm(const struct series *s, size_t lo, size_t t, size_t hi, const struct bl_detect_opts *o,
