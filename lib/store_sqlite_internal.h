@@ -13,7 +13,7 @@
 #ifndef BENCHLINE_STORE_SQLITE_INTERNAL_H
 #define BENCHLINE_STORE_SQLITE_INTERNAL_H
 
-#include "benchline/store.h"
+#include "store_internal.h"
 
 #include <sqlite3.h>
 
@@ -21,9 +21,8 @@
  * values of a run are one range of the table's integer key, so they are
  * stored together and appended at the end of the b-tree (docs/SCHEMA.md). It
  * also bounds the metrics of one run. */
-#define BL_SQLITE_VALUES_PER_RUN 1000000
-#define BL_SQLITE_STR(x) BL_SQLITE_STR_(x)
-#define BL_SQLITE_STR_(x) #x
+#define BL_SQLITE_VALUES_PER_RUN BL_STORE_VALUES_PER_RUN
+#define BL_SQLITE_STR(x) BL_STORE_STR(x)
 
 /* Slots of the statement cache; the SQL of each lives with the code that uses it. */
 enum stmt_id {
@@ -60,15 +59,13 @@ enum stmt_id {
 	ST_COUNT
 };
 
-struct metric_dict;
-
 struct sqlite_store {
 	struct bl_store base;          /* first, so a struct bl_store * converts back */
 	sqlite3 *db;                   /* owned */
 	char *path;                    /* owned; the file as given, for messages */
 	int busy_timeout_ms;
 	bool shas_table;               /* temp.query_shas exists on this connection */
-	struct metric_dict *dict;      /* owned by store_sqlite_metrics.c; NULL until the first metric */
+	struct bl_metric_dict *dict;   /* owned by store_sqlite_metrics.c; NULL until the first metric */
 	sqlite3_stmt *stmts[ST_COUNT]; /* owned; prepared on first use */
 };
 

@@ -6,14 +6,10 @@
  */
 #include "store_sqlite_internal.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#define COMMIT_MESSAGE_CHARS 70 /* transformers v1: commit_message VARCHAR(70) */
 
 static const char MACHINE_UPSERT_SQL[] =
 	"INSERT INTO machines (fingerprint, hostname, os, kernel, arch, cpu_model, cpu_count, memory_bytes, gpus,"
@@ -49,28 +45,9 @@ static const char BUILD_INSERT_SQL[] =
 	"INSERT INTO builds (repository, commit_id, machine_id, build_key, status, started_at, duration_s, log_path)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-/* ISO-8601 UTC with milliseconds, "2026-11-26T15:30:00.123Z", the one
- * timestamp format of the schema: it sorts as text and reads in any tool. */
-static void format_iso_ms(int64_t unix_ns, char out[32])
-{
-	int64_t ms = unix_ns / 1000000;
-	if (unix_ns % 1000000 < 0)
-		ms--;
-	int64_t secs = ms / 1000, frac = ms % 1000;
-	if (frac < 0) {
-		frac += 1000;
-		secs--;
-	}
-	time_t t = (time_t)secs;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03dZ", (int)frac);
-}
-
 static void now_iso(char out[32])
 {
-	format_iso_ms(bl_now_unix_ns(), out);
+	bl_store_format_iso_ms(bl_now_unix_ns(), out);
 }
 
 static void bind_time(sqlite3_stmt *st, int i, int64_t unix_ns, char buf[32])
@@ -80,32 +57,8 @@ static void bind_time(sqlite3_stmt *st, int i, int64_t unix_ns, char buf[32])
 		sqlite3_bind_null(st, i);
 		return;
 	}
-	format_iso_ms(unix_ns, buf);
+	bl_store_format_iso_ms(unix_ns, buf);
 	bind_text(st, i, buf);
-}
-
-/* First max_chars characters of a UTF-8 string, never cutting a character
- * in two (transformers v1 keeps commit_message to 70 characters). */
-static char *truncate_utf8(const char *s, size_t max_chars)
-{
-	size_t chars = 0, i = 0;
-	for (; s[i]; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80) {
-			if (chars == max_chars)
-				break;
-			chars++;
-		}
-	}
-	return bl_xstrndup(s, i);
-}
-
-static bool is_json_object(const char *text)
-{
-	json_error_t jerr;
-	json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
-	bool ok = j && json_is_object(j);
-	json_decref(j);
-	return ok;
 }
 
 /* ---- machines and commits -------------------------------------------------------------------------------------- */
@@ -185,8 +138,8 @@ int bl_sqlite_put_commit(struct bl_store *bs, const char *repository, const stru
 	if (!st)
 		return -1;
 	char author_time[32], commit_time[32];
-	format_iso_ms(ci->author_time * 1000000000LL, author_time);
-	format_iso_ms(ci->commit_time * 1000000000LL, commit_time);
+	bl_store_format_iso_ms(ci->author_time * 1000000000LL, author_time);
+	bl_store_format_iso_ms(ci->commit_time * 1000000000LL, commit_time);
 	bind_text(st, 1, repository);
 	bind_text(st, 2, ci->sha);
 	bind_text(st, 3, ci->parents ? ci->parents : "");
@@ -238,16 +191,10 @@ int bl_sqlite_open_case(struct bl_store *bs, const struct bl_case_key *key, stru
 {
 	struct sqlite_store *s = backend(bs);
 	memset(st, 0, sizeof(*st));
-	if (!key->repository || !key->commit_sha || !key->name || !key->suite_hash || !*key->name)
-		return bl_fail(err, "cannot open benchmark case: repository, commit, name and suite hash are required");
-	const char *params = key->params_json ? key->params_json : "{}";
-	const char *metadata = key->metadata_json ? key->metadata_json : "{}";
-	if (!is_json_object(params))
-		return bl_fail(err, "cannot open benchmark case '%s': params are not a JSON object: %s", key->name,
-			       params);
-	if (!is_json_object(metadata))
-		return bl_fail(err, "cannot open benchmark case '%s': metadata is not a JSON object", key->name);
-	char *message = key->commit_subject ? truncate_utf8(key->commit_subject, COMMIT_MESSAGE_CHARS) : NULL;
+	const char *params, *metadata;
+	if (bl_store_check_case_key(key, &params, &metadata, err) != 0)
+		return -1;
+	char *message = key->commit_subject ? bl_store_truncate_utf8(key->commit_subject, BL_STORE_COMMIT_MESSAGE_CHARS) : NULL;
 	char now[32];
 	now_iso(now);
 	int rc;
@@ -399,7 +346,7 @@ static int insert_measurements(struct sqlite_store *s, const struct bl_run_recor
 	if (!st)
 		return -1;
 	for (size_t i = 0; i < r->n_measurements; i++) {
-		if (!r->measurements[i] || !is_json_object(r->measurements[i]))
+		if (!r->measurements[i] || !bl_store_is_json_object(r->measurements[i]))
 			return bl_fail(err, "%s: model measurement %zu is not a JSON object", what, i + 1);
 		sqlite3_bind_int64(st, 1, r->benchmark_id);
 		sqlite3_bind_int64(st, 2, run_id);
@@ -416,7 +363,7 @@ static int insert_measurements(struct sqlite_store *s, const struct bl_run_recor
 
 #define DEVICE_COLS 18
 #define DEVICE_ROWS_PER_STMT 32 /* 576 variables, under SQLite's oldest limit of 999 */
-#define MIB (1024.0 * 1024.0)
+#define MIB BL_STORE_MIB
 
 static void device_insert_sql(struct bl_buf *b, int rows)
 {
@@ -470,7 +417,7 @@ static void bind_device_row(sqlite3_stmt *st, int base, const struct bl_run_reco
 	sqlite3_bind_int64(st, base + 2, run_id);
 	bind_value(st, base + 3, x->proc_cpu_pct, 1.0);
 	bind_value(st, base + 4, x->proc_rss_bytes, MIB);
-	format_iso_ms(t0_ns + x->t_ns, when);
+	bl_store_format_iso_ms(t0_ns + x->t_ns, when);
 	sqlite3_bind_text(st, base + 7, when, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, base + 8, x->warmup ? 1 : 0);
 	sqlite3_bind_int64(st, base + 9, x->t_ns);
@@ -584,21 +531,8 @@ int bl_sqlite_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_
 {
 	struct sqlite_store *s = backend(bs);
 	char what[160];
-	snprintf(what, sizeof(what), "cannot store %s run %d of benchmark %lld", r->warmup ? "warm-up" : "measured",
-		 r->index, (long long)r->benchmark_id);
-	if (!r->status || !*r->status)
-		return bl_fail(err, "%s: it has no status", what);
-	if (r->index < 0)
-		return bl_fail(err, "%s: negative index", what);
-	if (r->n_metrics && !r->metrics)
-		return bl_fail(err, "%s: metrics missing", what);
-	if (r->n_metrics > BL_SQLITE_VALUES_PER_RUN)
-		return bl_fail(err, "%s: %zu metrics, more than the %d a run can hold", what, r->n_metrics,
-			       BL_SQLITE_VALUES_PER_RUN);
-	if (r->n_measurements && !r->measurements)
-		return bl_fail(err, "%s: measurements missing", what);
-	if (r->n_samples && !r->samples)
-		return bl_fail(err, "%s: device samples missing", what);
+	if (bl_store_check_run(r, what, sizeof(what), err) != 0)
+		return -1;
 	char now[32] = "";
 	if (r->n_measurements)
 		now_iso(now);
