@@ -1,5 +1,5 @@
 /*
- * store.h - where results live. A backend (SQLite now, PostgreSQL later)
+ * store.h - where results live. A backend (SQLite, PostgreSQL)
  * implements struct bl_store_ops; callers only use the bl_store_* functions.
  *
  * Schema (docs/SCHEMA.md has every column). The names benchmarks,
@@ -36,7 +36,7 @@
  * all its measured repetitions are stored.
  *
  * A struct bl_store is used by one thread at a time (the SQLite connection is
- * opened without its own mutex).
+ * opened without its own mutex; a PostgreSQL connection is one libpq PGconn).
  */
 #ifndef BENCHLINE_STORE_H
 #define BENCHLINE_STORE_H
@@ -172,7 +172,7 @@ struct bl_device_report {
 typedef int (*bl_device_report_fn)(void *ctx, const struct bl_device_report *r);
 
 struct bl_store_ops {
-	const char *name; /* "sqlite" */
+	const char *name; /* "sqlite", "postgresql" */
 	void (*close)(struct bl_store *s);
 	int (*put_machine)(struct bl_store *s, const struct bl_machine *m, int64_t *machine_id, struct bl_error *err);
 	int (*find_machine)(struct bl_store *s, const char *fingerprint, int64_t *machine_id, struct bl_error *err);
@@ -200,14 +200,21 @@ struct bl_store {
  * for SQLite (its directory must exist: the caller creates it). A database
  * whose schema is newer than BL_SCHEMA_VERSION, a file that is not a SQLite
  * database and another program's SQLite database are refused without being
- * modified. "postgresql://" and "postgres://" targets fail for now ("not built
- * in yet"); passwords in URLs are never shown in messages.
+ * modified. "postgresql://" and "postgres://" targets name a PostgreSQL
+ * database (libpq connection URL, passed to libpq as given: .pgpass and the
+ * PG* variables apply); the same checks hold there (a newer schema, another
+ * program's tables). Passwords in URLs are never shown in messages.
  * Environment: BENCHLINE_SQLITE_SYNC=normal (default) or full chooses
  * PRAGMA synchronous (docs/SCHEMA.md); BENCHLINE_SQLITE_BUSY_TIMEOUT=SECONDS
  * (default 10) is how long a writer waits for a lock held by another process
  * before failing with a message naming the file. */
 int bl_store_open(const char *target, struct bl_store **out, struct bl_error *err);
 void bl_store_close(struct bl_store *s);
+/* The target as messages may show it (owned): a URL's password, in its user
+ * info or as a password= parameter, becomes "***". */
+char *bl_store_display_name(const char *target);
+/* True when target names a PostgreSQL database (postgresql:// or postgres://). */
+bool bl_store_is_postgres(const char *target);
 
 int bl_store_put_machine(struct bl_store *s, const struct bl_machine *m, int64_t *machine_id, struct bl_error *err);
 /* machine_id of the machine with this fingerprint, 0 when not stored. */
@@ -247,5 +254,6 @@ int bl_store_run_device(struct bl_store *s, int64_t run_id, bl_device_report_fn 
 
 /* Backends (internal): */
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err);
+int bl_store_pg_open(const char *url, struct bl_store **out, struct bl_error *err);
 
 #endif
