@@ -148,6 +148,19 @@ int bl_store_add_build(struct bl_store *s, const struct bl_build_record *b, stru
 	return s->ops->add_build(s, b, err);
 }
 
+int bl_store_has_build(struct bl_store *s, const struct bl_build_record *b, bool *found, struct bl_error *err)
+{
+	return s->ops->has_build(s, b, found, err);
+}
+
+int bl_store_export(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err)
+{
+	if (!s->ops->export_all)
+		return bl_fail(err, "cannot read store '%s': reading a %s store whole is not supported yet",
+			       s->display_name, s->ops->name);
+	return s->ops->export_all(s, v, ctx, err);
+}
+
 int bl_store_foreach_point(struct bl_store *s, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
 			   struct bl_error *err)
 {
@@ -174,4 +187,6 @@ void bl_case_state_release(struct bl_case_state *st)
 	free(st->measured_done);
 	st->measured_done = NULL;
 	st->n_measured_done = 0;
+	free(st->warmups_done);
+	st->warmups_done = NULL;
 }

@@ -43,6 +43,18 @@ int64_t bl_store_parse_iso_seconds(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
+int64_t bl_store_parse_iso_ns(const char *s)
+{
+	int64_t secs = bl_store_parse_iso_seconds(s);
+	if (!secs)
+		return 0;
+	int ms = 0;
+	const char *dot = strchr(s, '.');
+	if (dot && sscanf(dot + 1, "%3d", &ms) != 1)
+		ms = 0;
+	return secs * 1000000000LL + (int64_t)ms * 1000000LL;
+}
+
 char *bl_store_truncate_utf8(const char *s, size_t max_chars)
 {
 	size_t chars = 0, i = 0;

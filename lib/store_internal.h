@@ -27,6 +27,8 @@ void bl_store_format_iso_ms(int64_t unix_ns, char out[32]);
 /* Unix seconds of such a timestamp (or of "YYYY-MM-DDTHH:MM:SS..."), 0 when
  * s is NULL or not one. */
 int64_t bl_store_parse_iso_seconds(const char *s);
+/* The same in nanoseconds, with the milliseconds when s has them. */
+int64_t bl_store_parse_iso_ns(const char *s);
 /* First max_chars characters of a UTF-8 string, never cutting a character. */
 char *bl_store_truncate_utf8(const char *s, size_t max_chars);
 bool bl_store_is_json_object(const char *text);

@@ -290,6 +290,7 @@ static const struct bl_store_ops pg_ops = {
 	.set_case_status = pg_set_case_status,
 	.add_run = pg_add_run,
 	.add_build = pg_add_build,
+	.has_build = pg_has_build,
 	.foreach_point = pg_foreach_point,
 	.typical_seconds = pg_typical_seconds,
 	.run_device = pg_run_device,

@@ -32,6 +32,7 @@ enum pg_stmt_id {
 	PG_NAME_INSERT,
 	PG_MODEL_INSERT,
 	PG_BUILD_INSERT,
+	PG_BUILD_FIND,
 	PG_POINT_CASES,
 	PG_POINT_CASES_SHAS,
 	PG_POINT_VALUES,
@@ -134,6 +135,7 @@ int pg_open_case(struct bl_store *bs, const struct bl_case_key *key, struct bl_c
 int pg_set_case_status(struct bl_store *bs, int64_t benchmark_id, const char *status, struct bl_error *err);
 int pg_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err);
 int pg_add_build(struct bl_store *bs, const struct bl_build_record *b, struct bl_error *err);
+int pg_has_build(struct bl_store *bs, const struct bl_build_record *b, bool *found, struct bl_error *err);
 int pg_foreach_point(struct bl_store *bs, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
 		     struct bl_error *err);
 int pg_typical_seconds(struct bl_store *bs, int64_t machine_id, const char *name, const char *params_json,

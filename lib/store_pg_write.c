@@ -32,7 +32,8 @@ static const char CASE_INSERT_SQL[] =
 static const char CASE_SELECT_SQL[] = "SELECT benchmark_id, status FROM benchmarks WHERE repository = $1"
 				      " AND commit_id = $2 AND machine_id = $3 AND name = $4 AND params = $5"
 				      " AND suite_hash = $6";
-static const char CASE_RUNS_SQL[] = "SELECT kind = 'measured', idx FROM runs WHERE benchmark_id = $1 ORDER BY idx";
+/* In the order of the runs_by_benchmark index: measured runs, then warm-ups, each by index. */
+static const char CASE_RUNS_SQL[] = "SELECT kind = 'measured', idx FROM runs WHERE benchmark_id = $1 ORDER BY kind, idx";
 static const char CASE_STATUS_SQL[] = "UPDATE benchmarks SET status = $2, updated_at = $3 WHERE benchmark_id = $1";
 static const char RUN_INSERT_SQL[] =
 	"INSERT INTO runs (benchmark_id, kind, idx, started_at, wall_s, user_s, sys_s, peak_rss_bytes, peak_source,"
@@ -40,6 +41,10 @@ static const char RUN_INSERT_SQL[] =
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING run_id";
 static const char MODEL_INSERT_SQL[] =
 	"INSERT INTO model_measurements (benchmark_id, run_id, measurements, time) VALUES ($1, $2, $3, $4)";
+static const char BUILD_FIND_SQL[] =
+	"SELECT 1 FROM builds WHERE repository = $1 AND commit_id = $2 AND machine_id = $3"
+	" AND build_key IS NOT DISTINCT FROM $4::text AND status = $5"
+	" AND started_at IS NOT DISTINCT FROM $6::timestamptz LIMIT 1";
 static const char BUILD_INSERT_SQL[] =
 	"INSERT INTO builds (repository, commit_id, machine_id, build_key, status, started_at, duration_s, log_path)"
 	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -130,13 +135,15 @@ static int read_case_state(struct pg_store *s, struct bl_case_state *st, struct 
 	PGresult *res = pg_run(s, PG_CASE_MEASURED, CASE_RUNS_SQL, &p, NULL, err, what);
 	if (!res)
 		return -1;
-	size_t cap = 0;
+	size_t cap = 0, wcap = 0;
 	for (int i = 0; i < PQntuples(res); i++) {
+		int idx = (int)pg_get_int64(res, i, 1);
 		if (PQgetvalue(res, i, 0)[0] == 't') {
 			BL_GROW(st->measured_done, cap, st->n_measured_done + 1);
-			st->measured_done[st->n_measured_done++] = (int)pg_get_int64(res, i, 1);
+			st->measured_done[st->n_measured_done++] = idx;
 		} else {
-			st->n_warmups++;
+			BL_GROW(st->warmups_done, wcap, (size_t)st->n_warmups + 1);
+			st->warmups_done[st->n_warmups++] = idx;
 		}
 	}
 	PQclear(res);
@@ -169,7 +176,7 @@ int pg_open_case(struct bl_store *bs, const struct bl_case_key *key, struct bl_c
 		pg_param_text(&p, key->name);
 		pg_param_text(&p, params);
 		pg_param_text(&p, metadata);
-		pg_param_time(&p, bl_now_unix_ns());
+		pg_param_time(&p, key->created_unix_ns ? key->created_unix_ns : bl_now_unix_ns());
 		res = pg_run(s, PG_CASE_INSERT, CASE_INSERT_SQL, &p, &failed, err, what);
 		if (!res) {
 			if (has_state(failed, PG_FOREIGN_KEY_VIOLATION))
@@ -300,7 +307,7 @@ static int insert_measurements(struct pg_store *s, const struct bl_run_record *r
 {
 	if (r->n_measurements == 0)
 		return 0;
-	int64_t now = bl_now_unix_ns();
+	int64_t now = r->stored_unix_ns ? r->stored_unix_ns : bl_now_unix_ns();
 	for (size_t i = 0; i < r->n_measurements; i++) {
 		if (!r->measurements[i] || !bl_store_is_json_object(r->measurements[i]))
 			return bl_fail(err, "%s: model measurement %zu is not a JSON object", what, i + 1);
@@ -399,4 +406,27 @@ int pg_add_build(struct bl_store *bs, const struct bl_build_record *b, struct bl
 		bl_fail(err, "%s: machine %lld is not in '%s'", what, (long long)b->machine_id, pg_name(s));
 	PQclear(failed);
 	return -1;
+}
+
+int pg_has_build(struct bl_store *bs, const struct bl_build_record *b, bool *found, struct bl_error *err)
+{
+	struct pg_store *s = pg_backend(bs);
+	*found = false;
+	if (!b->repository || !b->commit_sha || !b->status)
+		return bl_fail(err, "cannot look up a build: repository, commit and status are required");
+	struct pg_params p = {0};
+	pg_param_text(&p, b->repository);
+	pg_param_text(&p, b->commit_sha);
+	pg_param_int64(&p, b->machine_id);
+	pg_param_text(&p, b->build_key);
+	pg_param_text(&p, b->status);
+	pg_param_time(&p, b->start_unix_ns);
+	char what[96];
+	snprintf(what, sizeof(what), "cannot look up the build of %.12s", b->commit_sha);
+	PGresult *res = pg_run(s, PG_BUILD_FIND, BUILD_FIND_SQL, &p, NULL, err, what);
+	if (!res)
+		return -1;
+	*found = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
 }

@@ -8,7 +8,8 @@
  *   store_sqlite_schema.c   the schema and its migrations
  *   store_sqlite_write.c    machines, commits, cases, runs and builds
  *   store_sqlite_metrics.c  the metric dictionary and the values of a run
- *   store_sqlite_query.c    foreach_point and typical_seconds
+ *   store_sqlite_query.c    foreach_point, typical_seconds and run_device
+ *   store_sqlite_export.c   the whole store, read back for a copy (push)
  */
 #ifndef BENCHLINE_STORE_SQLITE_INTERNAL_H
 #define BENCHLINE_STORE_SQLITE_INTERNAL_H
@@ -36,7 +37,6 @@ enum stmt_id {
 	ST_CASE_INSERT,
 	ST_CASE_SELECT,
 	ST_CASE_MEASURED,
-	ST_CASE_WARMUPS,
 	ST_CASE_STATUS,
 	ST_RUN_INSERT,
 	ST_NAME_SELECT,
@@ -47,6 +47,7 @@ enum stmt_id {
 	ST_DEVICE_INSERT_ONE,
 	ST_DEVICE_INSERT_MANY,
 	ST_BUILD_INSERT,
+	ST_BUILD_FIND,
 	ST_SHAS_CREATE,
 	ST_SHAS_CLEAR,
 	ST_SHAS_INSERT,
@@ -147,6 +148,8 @@ int bl_sqlite_open_case(struct bl_store *bs, const struct bl_case_key *key, stru
 int bl_sqlite_set_case_status(struct bl_store *bs, int64_t benchmark_id, const char *status, struct bl_error *err);
 int bl_sqlite_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err);
 int bl_sqlite_add_build(struct bl_store *bs, const struct bl_build_record *b, struct bl_error *err);
+int bl_sqlite_has_build(struct bl_store *bs, const struct bl_build_record *b, bool *found, struct bl_error *err);
+int bl_sqlite_export(struct bl_store *bs, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
 int bl_sqlite_foreach_point(struct bl_store *bs, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
 			    struct bl_error *err);
 int bl_sqlite_run_device(struct bl_store *bs, int64_t run_id, bl_device_report_fn fn, void *ctx,

@@ -31,9 +31,8 @@ static const char CASE_INSERT_SQL[] =
 static const char CASE_SELECT_SQL[] = "SELECT benchmark_id, status FROM benchmarks WHERE repository = ?1"
 				      " AND commit_id = ?2 AND machine_id = ?3 AND name = ?4 AND params = ?5"
 				      " AND suite_hash = ?6";
-static const char CASE_MEASURED_SQL[] =
-	"SELECT idx FROM runs WHERE benchmark_id = ?1 AND kind = 'measured' ORDER BY idx";
-static const char CASE_WARMUPS_SQL[] = "SELECT count(*) FROM runs WHERE benchmark_id = ?1 AND kind = 'warmup'";
+/* In the order of the runs_by_benchmark index: measured runs, then warm-ups, each by index. */
+static const char CASE_RUNS_SQL[] = "SELECT kind = 'measured', idx FROM runs WHERE benchmark_id = ?1 ORDER BY kind, idx";
 static const char CASE_STATUS_SQL[] = "UPDATE benchmarks SET status = ?2, updated_at = ?3 WHERE benchmark_id = ?1";
 static const char RUN_INSERT_SQL[] =
 	"INSERT INTO runs (benchmark_id, kind, idx, started_at, wall_s, user_s, sys_s, peak_rss_bytes, peak_source,"
@@ -158,30 +157,25 @@ int bl_sqlite_put_commit(struct bl_store *bs, const char *repository, const stru
 
 static int read_case_state(struct sqlite_store *s, struct bl_case_state *st, struct bl_error *err)
 {
-	sqlite3_stmt *q = bl_sqlite_stmt(s, ST_CASE_MEASURED, CASE_MEASURED_SQL, err);
+	sqlite3_stmt *q = bl_sqlite_stmt(s, ST_CASE_MEASURED, CASE_RUNS_SQL, err);
 	if (!q)
 		return -1;
-	size_t cap = 0;
+	size_t cap = 0, wcap = 0;
 	sqlite3_bind_int64(q, 1, st->benchmark_id);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		BL_GROW(st->measured_done, cap, st->n_measured_done + 1);
-		st->measured_done[st->n_measured_done++] = sqlite3_column_int(q, 0);
+		int idx = sqlite3_column_int(q, 1);
+		if (sqlite3_column_int(q, 0)) {
+			BL_GROW(st->measured_done, cap, st->n_measured_done + 1);
+			st->measured_done[st->n_measured_done++] = idx;
+		} else {
+			BL_GROW(st->warmups_done, wcap, (size_t)st->n_warmups + 1);
+			st->warmups_done[st->n_warmups++] = idx;
+		}
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
 		return bl_sqlite_fail(s, rc, err, "cannot read the runs of benchmark %lld",
-				      (long long)st->benchmark_id);
-	q = bl_sqlite_stmt(s, ST_CASE_WARMUPS, CASE_WARMUPS_SQL, err);
-	if (!q)
-		return -1;
-	sqlite3_bind_int64(q, 1, st->benchmark_id);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		st->n_warmups = sqlite3_column_int(q, 0);
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW)
-		return bl_sqlite_fail(s, rc, err, "cannot count the warm-ups of benchmark %lld",
 				      (long long)st->benchmark_id);
 	return 0;
 }
@@ -196,7 +190,7 @@ int bl_sqlite_open_case(struct bl_store *bs, const struct bl_case_key *key, stru
 		return -1;
 	char *message = key->commit_subject ? bl_store_truncate_utf8(key->commit_subject, BL_STORE_COMMIT_MESSAGE_CHARS) : NULL;
 	char now[32];
-	now_iso(now);
+	bl_store_format_iso_ms(key->created_unix_ns ? key->created_unix_ns : bl_now_unix_ns(), now);
 	int rc;
 	enum stmt_id begin = key->lookup_only ? ST_BEGIN : ST_BEGIN_IMMEDIATE;
 	if (bl_sqlite_tx(s, begin, err, "cannot open the benchmark case") != 0) {
@@ -535,7 +529,7 @@ int bl_sqlite_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_
 		return -1;
 	char now[32] = "";
 	if (r->n_measurements)
-		now_iso(now);
+		bl_store_format_iso_ms(r->stored_unix_ns ? r->stored_unix_ns : bl_now_unix_ns(), now);
 	int64_t id = 0;
 	int ret = add_run_once(s, r, now, what, &id, err);
 	/* Someone deleted a dictionary row this store had cached; the keys are
@@ -575,5 +569,33 @@ int bl_sqlite_add_build(struct bl_store *bs, const struct bl_build_record *b, st
 			       (long long)b->machine_id, s->path);
 	if (rc != SQLITE_OK)
 		return bl_sqlite_fail(s, rc, err, "cannot store the build of %.12s", b->commit_sha);
+	return 0;
+}
+
+static const char BUILD_FIND_SQL[] =
+	"SELECT 1 FROM builds WHERE repository = ?1 AND commit_id = ?2 AND machine_id = ?3 AND build_key IS ?4"
+	" AND status = ?5 AND started_at IS ?6 LIMIT 1";
+
+int bl_sqlite_has_build(struct bl_store *bs, const struct bl_build_record *b, bool *found, struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	*found = false;
+	if (!b->repository || !b->commit_sha || !b->status)
+		return bl_fail(err, "cannot look up a build: repository, commit and status are required");
+	sqlite3_stmt *st = bl_sqlite_stmt(s, ST_BUILD_FIND, BUILD_FIND_SQL, err);
+	if (!st)
+		return -1;
+	char started[32];
+	bind_text(st, 1, b->repository);
+	bind_text(st, 2, b->commit_sha);
+	sqlite3_bind_int64(st, 3, b->machine_id);
+	bind_text(st, 4, b->build_key);
+	bind_text(st, 5, b->status);
+	bind_time(st, 6, b->start_unix_ns, started);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return bl_sqlite_fail(s, rc, err, "cannot look up the build of %.12s", b->commit_sha);
 	return 0;
 }

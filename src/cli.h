@@ -81,6 +81,7 @@ char *cli_case_label(const char *name, const char *params_json);
 /* One entry per src/cmd-<verb>.c, listed in main.c's table. */
 extern const struct cli_command cli_cmd_demo;
 extern const struct cli_command cli_cmd_init;
+extern const struct cli_command cli_cmd_push;
 extern const struct cli_command cli_cmd_run;
 extern const struct cli_command cli_cmd_show;
 

@@ -542,8 +542,12 @@ static int cmd_run_main(int argc, char **argv)
 	if (t.cases_failed_before)
 		fprintf(stderr, ", %zu failed earlier (not retried; --force retries them)", t.cases_failed_before);
 	fputc('\n', stderr);
-	if (!t.interrupted && !quiet)
-		fprintf(stderr, "results: benchline show%s%s\n", db_opt ? " --db " : "", db_opt ? db_opt : "");
+	if (!t.interrupted && !quiet) {
+		/* A URL's password is never printed. */
+		char *shown = db_opt ? bl_store_display_name(db_opt) : NULL;
+		fprintf(stderr, "results: benchline show%s%s\n", shown ? " --db " : "", shown ? shown : "");
+		free(shown);
+	}
 	if (t.interrupted)
 		rc = EXIT_INTERRUPTED;
 	else if (t.runs_failed || t.builds_failed)

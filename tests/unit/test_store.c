@@ -259,6 +259,30 @@ static void raw_exec(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
+/* Runs sql that must fail; the error message (owned). */
+static char *raw_exec_error(const char *path, const char *sql)
+{
+	char *msg = NULL;
+	if (is_pg()) {
+		PGconn *c = raw_pg_conn(path);
+		PGresult *res = PQexec(c, sql);
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+			fail_msg("%s: succeeded", sql);
+		msg = bl_xstrdup(PQerrorMessage(c));
+		PQclear(res);
+		return msg;
+	}
+	sqlite3 *db = raw_open(path);
+	char *emsg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &emsg) == SQLITE_OK)
+		fail_msg("%s: succeeded", sql);
+	msg = bl_xstrdup(emsg ? emsg : "");
+	sqlite3_free(emsg);
+	sqlite3_close(db);
+	return msg;
+}
+
 /* A timestamp column as the schema's text, "2026-11-26T15:30:00.123Z", on
  * either backend (SQLite stores that text; PostgreSQL a TIMESTAMPTZ). */
 static char *raw_time(const char *path, const char *column, const char *from_where)
@@ -1259,6 +1283,29 @@ static void test_device_samples(void **state)
 	add_run_ok(s, &r);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements"), 120);
 	bl_store_close(s);
+
+	/* A sample must name a stored run of its own case... */
+	const char *fk = is_pg() ? "" : "PRAGMA foreign_keys = ON; ";
+	char *bad = bl_xasprintf("%sINSERT INTO device_measurements (benchmark_id, run_id, time) VALUES (%lld, 987654,"
+				 " '2026-11-26T15:30:00.000Z')", fk, (long long)bid);
+	char *msg = raw_exec_error(path, bad);
+	assert_true(strstr(msg, "FOREIGN KEY") || strstr(msg, "does not exist"));
+	free(msg);
+	free(bad);
+	if (is_pg()) {
+		/* (PostgreSQL also refuses a run of another case: the check is per statement, see docs/SCHEMA.md) */
+		bad = bl_xasprintf("INSERT INTO device_measurements (benchmark_id, run_id, time) VALUES (%lld, %lld, now())",
+				   (long long)bid + 1000, (long long)run_id);
+		msg = raw_exec_error(path, bad);
+		assert_non_null(strstr(msg, "does not exist"));
+		free(msg);
+		free(bad);
+	}
+	/* ...and deleting a run deletes its samples. */
+	char *del = bl_xasprintf("%sDELETE FROM runs WHERE run_id = %lld", fk, (long long)warm_id);
+	raw_exec(path, del);
+	free(del);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements"), 80);
 	free(path);
 }
 
@@ -1683,6 +1730,13 @@ static void test_typical_seconds(void **state)
 			.log_path = "/logs/build.log",
 		};
 		assert_int_equal(bl_store_add_build(s, &bld, &err), 0);
+		/* What push asks before copying a build. */
+		bool found = false;
+		assert_int_equal(bl_store_has_build(s, &bld, &found, &err), 0);
+		assert_true(found);
+		bld.build_key = NULL;
+		assert_int_equal(bl_store_has_build(s, &bld, &found, &err), 0);
+		assert_false(found);
 	}
 	assert_int_equal(bl_store_typical_seconds(s, mid, "zip", "{}", &run_s, &build_s, &err), 0);
 	assert_true(run_s == 2.0);
@@ -1691,6 +1745,186 @@ static void test_typical_seconds(void **state)
 	assert_true(run_s == 70.0);
 	assert_int_equal(bl_store_typical_seconds(s, other, "zip", "{}", &run_s, &build_s, &err), 0);
 	assert_true(run_s == -1 && build_s == 1000);
+	bl_store_close(s);
+	free(path);
+}
+
+/* ---- export (what push copies) ----------------------------------------------------------------------------------- */
+
+struct exported {
+	int machines, commits, builds, cases, runs;
+	int64_t machine_id, case_id;
+	char fingerprint[65], commit_subject[64], case_status[24], metadata[64];
+	int64_t author_time, case_created_ns, build_start_ns;
+	double build_s;
+	/* the measured run with samples */
+	size_t n_metrics, n_measurements, n_samples;
+	char metric_names[128], measurement[64];
+	int64_t start_ns, stored_ns;
+	struct bl_sample s0, s_last;
+	int warmups, peak_unknown, signal;
+};
+
+static int ex_machine(void *ctx, int64_t id, const struct bl_machine *m)
+{
+	struct exported *e = ctx;
+	e->machines++;
+	e->machine_id = id;
+	snprintf(e->fingerprint, sizeof(e->fingerprint), "%s", m->fingerprint);
+	assert_string_equal(m->hostname, "host1");
+	assert_int_equal(m->cpu_count, 8);
+	assert_int_equal(m->memory_bytes, 16LL << 30);
+	return 0;
+}
+
+static int ex_commit(void *ctx, const char *repository, const struct bl_commit_info *ci)
+{
+	struct exported *e = ctx;
+	e->commits++;
+	assert_string_equal(repository, "/src/repo");
+	snprintf(e->commit_subject, sizeof(e->commit_subject), "%s", ci->subject);
+	e->author_time = ci->author_time;
+	return 0;
+}
+
+static int ex_build(void *ctx, const struct bl_build_record *b)
+{
+	struct exported *e = ctx;
+	e->builds++;
+	assert_int_equal(b->machine_id, e->machine_id);
+	e->build_start_ns = b->start_unix_ns;
+	e->build_s = b->duration_s;
+	return 0;
+}
+
+static int ex_case(void *ctx, const struct bl_export_case *c)
+{
+	struct exported *e = ctx;
+	e->cases++;
+	e->case_id = c->benchmark_id;
+	assert_int_equal(c->key.machine_id, e->machine_id);
+	snprintf(e->case_status, sizeof(e->case_status), "%s", c->status);
+	snprintf(e->metadata, sizeof(e->metadata), "%s", c->key.metadata_json);
+	e->case_created_ns = c->key.created_unix_ns;
+	return 0;
+}
+
+static int ex_run(void *ctx, const struct bl_run_record *r)
+{
+	struct exported *e = ctx;
+	e->runs++;
+	assert_int_equal(r->benchmark_id, e->case_id);
+	if (r->warmup) {
+		e->warmups++;
+		return 0;
+	}
+	if (r->term_signal) {
+		e->signal = r->term_signal;
+		e->peak_unknown = r->peak_rss_bytes == -1;
+		assert_string_equal(r->status, "timeout");
+		return 0;
+	}
+	e->n_metrics = r->n_metrics;
+	e->n_measurements = r->n_measurements;
+	e->n_samples = r->n_samples;
+	e->start_ns = r->start_unix_ns;
+	e->stored_ns = r->stored_unix_ns;
+	assert_string_equal(r->cpu_list, "2-3");
+	for (size_t i = 0; i < r->n_metrics; i++)
+		snprintf(e->metric_names + strlen(e->metric_names), sizeof(e->metric_names) - strlen(e->metric_names),
+			 "%s%s:%s:%s:%g", i ? "," : "", r->metrics[i].name, r->metrics[i].unit ? r->metrics[i].unit : "-",
+			 bl_better_name(r->metrics[i].better) ? bl_better_name(r->metrics[i].better) : "-",
+			 r->metrics[i].value);
+	if (r->n_measurements)
+		snprintf(e->measurement, sizeof(e->measurement), "%s", r->measurements[0]);
+	if (r->n_samples) {
+		e->s0 = r->samples[0];
+		e->s_last = r->samples[r->n_samples - 1];
+	}
+	return 0;
+}
+
+/* Everything comes back as it was stored: records, samples regrouped per GPU, NULLs as invalid values. */
+static void test_export(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	put_commit_ok(s, "/src/repo", SHA_A, 1795707000, "First subject");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "decode", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	struct bl_metric metrics[] = {
+		{.name = (char *)"latency", .value = 0.0123, .unit = (char *)"s", .better = BL_BETTER_LOWER},
+		{.name = (char *)"ratio", .value = 3},
+	};
+	char *measurements[] = {(char *)"{\"model_load_time\":2.5}"};
+	static struct bl_sample y[20];
+	fill_samples(y, 20, 2);
+	struct bl_run_record r = run_record(bid, false, 0, 1.25, metrics, 2);
+	r.measurements = measurements;
+	r.n_measurements = 1;
+	r.stored_unix_ns = 1795707111000000000LL;
+	r.cpu_list = "2-3";
+	r.samples = y;
+	r.n_samples = 20;
+	add_run_ok(s, &r);
+	struct bl_run_record w = run_record(bid, true, 0, 2.0, NULL, 0);
+	add_run_ok(s, &w);
+	struct bl_run_record killed = run_record(bid, false, 1, 3.0, NULL, 0);
+	killed.status = "timeout";
+	killed.term_signal = 9;
+	killed.peak_rss_bytes = -1;
+	add_run_ok(s, &killed);
+	struct bl_build_record b = {.repository = "/src/repo", .commit_sha = SHA_A, .machine_id = mid,
+				    .build_key = "key", .status = "ok", .start_unix_ns = 1795707000250000000LL,
+				    .duration_s = 12.5};
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_add_build(s, &b, &err), 0);
+	bool found = false;
+	assert_int_equal(bl_store_has_build(s, &b, &found, &err), 0);
+	assert_true(found);
+	b.start_unix_ns += 1000000;
+	assert_int_equal(bl_store_has_build(s, &b, &found, &err), 0);
+	assert_false(found);
+
+	struct exported e = {0};
+	static const struct bl_export_visitor v = {ex_machine, ex_commit, ex_build, ex_case, ex_run};
+	assert_int_equal(bl_store_export(s, &v, &e, &err), 0);
+	assert_int_equal(e.machines, 1);
+	assert_string_equal(e.fingerprint, "fp1");
+	assert_int_equal(e.commits, 1);
+	assert_string_equal(e.commit_subject, "First subject");
+	assert_int_equal(e.author_time, 1795707000 - 10);
+	assert_int_equal(e.builds, 1);
+	assert_int_equal(e.build_start_ns, 1795707000250000000LL);
+	assert_true(e.build_s == 12.5);
+	assert_int_equal(e.cases, 1);
+	assert_string_equal(e.case_status, "failed"); /* the timed-out run */
+	assert_string_equal(e.metadata, "{\"gpu_name\":\"none\"}");
+	assert_true(e.case_created_ns > 0);
+	assert_int_equal(e.runs, 3);
+	assert_int_equal(e.warmups, 1);
+	assert_int_equal(e.signal, 9);
+	assert_int_equal(e.peak_unknown, 1);
+	assert_string_equal(e.metric_names, "latency:s:lower:0.0123,ratio:-:-:3");
+	assert_int_equal(e.n_measurements, 1);
+	assert_string_equal(e.measurement, "{\"model_load_time\":2.5}");
+	assert_int_equal(e.stored_ns, 1795707111000000000LL);
+	assert_int_equal(e.start_ns, 1795707000123000000LL); /* milliseconds */
+	assert_int_equal(e.n_samples, 20);
+	assert_int_equal(e.s0.n_gpus, 2);
+	assert_true(e.s0.proc_cpu_pct.valid && e.s0.proc_cpu_pct.value == 100);
+	assert_true(e.s0.proc_rss_bytes.valid && e.s0.proc_rss_bytes.value == 2.0 * 1024 * 1024);
+	assert_false(e.s0.sys_mem_used_bytes.valid);
+	assert_true(e.s0.gpu[1].util_pct.valid && e.s0.gpu[1].util_pct.value == 51);
+	assert_true(e.s0.gpu[0].mem_used_bytes.value == 1024.0 * 1024 * 1024);
+	assert_true(e.s0.gpu[1].clock_reasons.valid && e.s0.gpu[1].clock_reasons.value == 4);
+	assert_false(e.s0.gpu[0].sm_clock_mhz.valid);
+	assert_int_equal(e.s_last.t_ns, 190000000);
+	assert_false(e.s_last.proc_cpu_pct.valid);
+	assert_int_equal(e.s_last.n_gpus, 2);
 	bl_store_close(s);
 	free(path);
 }
@@ -1867,6 +2101,7 @@ int main(int argc, char **argv)
 		COMMON_TESTS,
 		cmocka_unit_test(test_not_a_database),
 		cmocka_unit_test(test_store_targets),
+		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_sync_setting),
 		cmocka_unit_test(test_locked_database),
 	};
