@@ -23,6 +23,7 @@
 #include "store_pg_internal.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +61,7 @@ void pg_param_double(struct pg_params *p, double v)
 {
 	if (p->n >= PG_MAX_PARAMS)
 		abort();
-	if (v != v || v - v != 0) { /* NaN or infinite */
+	if (!isfinite(v)) {
 		add_value(p, NULL);
 		return;
 	}
