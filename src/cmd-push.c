@@ -119,11 +119,13 @@ static int on_build(void *ctx, const struct bl_build_record *b)
 }
 
 /* After a case's runs: a target case still 'pending' takes the source's
- * status (complete, failed, build-failed). */
-static int finish_case(struct push *p)
+ * status (complete, failed, build-failed). Not after an error: a case whose
+ * runs were not all copied must stay pending, so that the next push (or a
+ * sweep) completes it. */
+static int finish_case(struct push *p, bool copied)
 {
 	int ret = 0;
-	if (p->from_case && p->from_status && strcmp(p->from_status, BL_CASE_PENDING) != 0 &&
+	if (copied && p->from_case && p->from_status && strcmp(p->from_status, BL_CASE_PENDING) != 0 &&
 	    !strcmp(p->st.status, BL_CASE_PENDING))
 		ret = bl_store_set_case_status(p->to, p->st.benchmark_id, p->from_status, p->err);
 	bl_case_state_release(&p->st);
@@ -138,7 +140,7 @@ static int finish_case(struct push *p)
 static int on_case(void *ctx, const struct bl_export_case *c)
 {
 	struct push *p = ctx;
-	if (finish_case(p) != 0)
+	if (finish_case(p, true) != 0)
 		return -1;
 	struct bl_case_key key = c->key;
 	key.machine_id = mapped_machine(p, c->key.machine_id);
@@ -247,7 +249,10 @@ static int cmd_push_main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (!strcmp(ctx.db_path, to_opt)) {
+	char *to_real = strstr(to_opt, "://") ? NULL : realpath(to_opt, NULL);
+	bool same = !strcmp(ctx.db_path, to_opt) || (to_real && !strcmp(ctx.db_path, to_real));
+	free(to_real);
+	if (same) {
 		cli_error("--to names the database being pushed ('%s')", from_name);
 		rc = EXIT_USAGE;
 		goto out;
@@ -270,7 +275,7 @@ static int cmd_push_main(int argc, char **argv)
 		.on_case = on_case,
 		.on_run = on_run,
 	};
-	if (bl_store_export(from, &visitor, &p, &err) != 0 || finish_case(&p) != 0) {
+	if (bl_store_export(from, &visitor, &p, &err) != 0 || finish_case(&p, true) != 0) {
 		cli_error("%s", err.msg);
 		cli_info("pushed %zu runs before the error; pushing again adds the rest", p.runs_added);
 		rc = EXIT_RUNTIME;
@@ -282,7 +287,7 @@ static int cmd_push_main(int argc, char **argv)
 	       p.builds_added, p.builds_added == 1 ? "" : "s", p.builds_present, p.machines_added,
 	       p.machines_added == 1 ? "" : "s", from_name, to_name);
 out:
-	finish_case(&p);
+	finish_case(&p, false);
 	free(p.machines);
 	free(p.warmups_seen);
 	if (from)

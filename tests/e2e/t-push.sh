@@ -134,6 +134,8 @@ run_logged push --db "$T/none.db" --to "$URL"
 expect_eq "$status" 2 "nothing to push is a usage error"
 run_logged -C "$R" push
 expect_eq "$status" 2 "--to is required"
+(cd "$R" && run_logged push --to .benchline/results.db)
+expect_eq "$status" 2 "pushing a database into itself is refused"
 
 # run and show on PostgreSQL directly.
 run_logged -C "$R" run --db "$DIRECT" HEAD
