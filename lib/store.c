@@ -2,15 +2,16 @@
  * store.c - the backend-neutral face of the result store: picks a backend
  * from the target string and forwards every call through struct bl_store_ops.
  *
- * Targets: "postgresql://..." or "postgres://..." name a PostgreSQL server
- * (not built in yet); any other "scheme://" is refused rather than taken for a
- * file name; everything else is a path to a SQLite file.
+ * Targets: "postgresql://..." or "postgres://..." name a PostgreSQL database
+ * (store_pg*.c); any other "scheme://" is refused rather than taken for a
+ * file name; everything else is a path to a SQLite file (store_sqlite*.c).
  */
 #include "benchline/store.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Length of the "scheme://" prefix of target, or 0 when it has none. */
 static size_t url_scheme_len(const char *target)
@@ -26,26 +27,54 @@ static size_t url_scheme_len(const char *target)
 }
 
 /* The target as it may appear in messages: a password in
- * "scheme://user:password@host/..." becomes "***", so errors and logs never
- * carry credentials. */
-static char *redact_target(const char *target)
+ * "scheme://user:password@host/..." and the value of a "password=" query
+ * parameter become "***", so errors and logs never carry credentials. */
+char *bl_store_display_name(const char *target)
 {
 	size_t scheme = url_scheme_len(target);
 	if (!scheme)
 		return bl_xstrdup(target);
+	struct bl_buf out;
+	bl_buf_init(&out);
 	const char *auth = target + scheme;
 	size_t auth_len = strcspn(auth, "/?#");
-	const char *at = memchr(auth, '@', auth_len);
-	if (!at)
-		return bl_xstrdup(target);
 	/* The last '@' of the authority ends the user info; a password may hold '@'. */
-	for (const char *p = at; p < auth + auth_len; p++)
+	const char *at = NULL;
+	for (const char *p = auth; p < auth + auth_len; p++)
 		if (*p == '@')
 			at = p;
-	const char *colon = memchr(auth, ':', (size_t)(at - auth));
-	if (!colon)
-		return bl_xstrdup(target);
-	return bl_xasprintf("%.*s***%s", (int)(colon + 1 - target), target, at);
+	const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon) {
+		bl_buf_append(&out, target, (size_t)(colon + 1 - target));
+		bl_buf_puts(&out, "***");
+		bl_buf_append(&out, at, (size_t)(auth + auth_len - at));
+	} else {
+		bl_buf_append(&out, target, (size_t)(auth + auth_len - target));
+	}
+	/* Path, then query parameters one by one. */
+	const char *rest = auth + auth_len;
+	const char *query = strchr(rest, '?');
+	if (!query) {
+		bl_buf_puts(&out, rest);
+		return bl_buf_detach(&out);
+	}
+	bl_buf_append(&out, rest, (size_t)(query + 1 - rest));
+	for (const char *p = query + 1; *p;) {
+		size_t len = strcspn(p, "&#");
+		if (len >= 9 && !strncasecmp(p, "password=", 9)) {
+			bl_buf_puts(&out, "password=***");
+		} else {
+			bl_buf_append(&out, p, len);
+		}
+		p += len;
+		if (*p == '#') {
+			bl_buf_puts(&out, p);
+			break;
+		}
+		if (*p == '&')
+			bl_buf_putc(&out, *p++);
+	}
+	return bl_buf_detach(&out);
 }
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -53,20 +82,21 @@ static bool has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+bool bl_store_is_postgres(const char *target)
+{
+	return target && (has_prefix(target, "postgresql://") || has_prefix(target, "postgres://"));
+}
+
 int bl_store_open(const char *target, struct bl_store **out, struct bl_error *err)
 {
 	*out = NULL;
 	if (!target || !*target)
 		return bl_fail(err, "cannot open store: no path or URL given");
-	if (has_prefix(target, "postgresql://") || has_prefix(target, "postgres://")) {
-		char *shown = redact_target(target);
-		bl_fail(err, "cannot open store '%s': PostgreSQL support is not built in yet", shown);
-		free(shown);
-		return -1;
-	}
+	if (bl_store_is_postgres(target))
+		return bl_store_pg_open(target, out, err);
 	size_t scheme = url_scheme_len(target);
 	if (scheme) {
-		char *shown = redact_target(target);
+		char *shown = bl_store_display_name(target);
 		bl_fail(err, "cannot open store '%s': unknown store type '%.*s' (expected a path or postgresql://)",
 			shown, (int)(scheme - 3), target);
 		free(shown);
@@ -118,6 +148,19 @@ int bl_store_add_build(struct bl_store *s, const struct bl_build_record *b, stru
 	return s->ops->add_build(s, b, err);
 }
 
+int bl_store_has_build(struct bl_store *s, const struct bl_build_record *b, bool *found, struct bl_error *err)
+{
+	return s->ops->has_build(s, b, found, err);
+}
+
+int bl_store_export(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err)
+{
+	if (!s->ops->export_all)
+		return bl_fail(err, "cannot read store '%s': reading a %s store whole is not supported yet",
+			       s->display_name, s->ops->name);
+	return s->ops->export_all(s, v, ctx, err);
+}
+
 int bl_store_foreach_point(struct bl_store *s, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
 			   struct bl_error *err)
 {
@@ -144,4 +187,6 @@ void bl_case_state_release(struct bl_case_state *st)
 	free(st->measured_done);
 	st->measured_done = NULL;
 	st->n_measured_done = 0;
+	free(st->warmups_done);
+	st->warmups_done = NULL;
 }

@@ -175,9 +175,11 @@ static const struct bl_store_ops sqlite_ops = {
 	.set_case_status = bl_sqlite_set_case_status,
 	.add_run = bl_sqlite_add_run,
 	.add_build = bl_sqlite_add_build,
+	.has_build = bl_sqlite_has_build,
 	.foreach_point = bl_sqlite_foreach_point,
 	.typical_seconds = bl_sqlite_typical_seconds,
 	.run_device = bl_sqlite_run_device,
+	.export_all = bl_sqlite_export,
 };
 
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err)

@@ -8,12 +8,13 @@
  *   store_sqlite_schema.c   the schema and its migrations
  *   store_sqlite_write.c    machines, commits, cases, runs and builds
  *   store_sqlite_metrics.c  the metric dictionary and the values of a run
- *   store_sqlite_query.c    foreach_point and typical_seconds
+ *   store_sqlite_query.c    foreach_point, typical_seconds and run_device
+ *   store_sqlite_export.c   the whole store, read back for a copy (push)
  */
 #ifndef BENCHLINE_STORE_SQLITE_INTERNAL_H
 #define BENCHLINE_STORE_SQLITE_INTERNAL_H
 
-#include "benchline/store.h"
+#include "store_internal.h"
 
 #include <sqlite3.h>
 
@@ -21,9 +22,8 @@
  * values of a run are one range of the table's integer key, so they are
  * stored together and appended at the end of the b-tree (docs/SCHEMA.md). It
  * also bounds the metrics of one run. */
-#define BL_SQLITE_VALUES_PER_RUN 1000000
-#define BL_SQLITE_STR(x) BL_SQLITE_STR_(x)
-#define BL_SQLITE_STR_(x) #x
+#define BL_SQLITE_VALUES_PER_RUN BL_STORE_VALUES_PER_RUN
+#define BL_SQLITE_STR(x) BL_STORE_STR(x)
 
 /* Slots of the statement cache; the SQL of each lives with the code that uses it. */
 enum stmt_id {
@@ -37,7 +37,6 @@ enum stmt_id {
 	ST_CASE_INSERT,
 	ST_CASE_SELECT,
 	ST_CASE_MEASURED,
-	ST_CASE_WARMUPS,
 	ST_CASE_STATUS,
 	ST_RUN_INSERT,
 	ST_NAME_SELECT,
@@ -52,6 +51,7 @@ enum stmt_id {
 	ST_DEVICE_GPU_FEW,
 	ST_DEVICE_GPU_ONE,
 	ST_BUILD_INSERT,
+	ST_BUILD_FIND,
 	ST_SHAS_CREATE,
 	ST_SHAS_CLEAR,
 	ST_SHAS_INSERT,
@@ -64,15 +64,13 @@ enum stmt_id {
 	ST_COUNT
 };
 
-struct metric_dict;
-
 struct sqlite_store {
 	struct bl_store base;          /* first, so a struct bl_store * converts back */
 	sqlite3 *db;                   /* owned */
 	char *path;                    /* owned; the file as given, for messages */
 	int busy_timeout_ms;
 	bool shas_table;               /* temp.query_shas exists on this connection */
-	struct metric_dict *dict;      /* owned by store_sqlite_metrics.c; NULL until the first metric */
+	struct bl_metric_dict *dict;   /* owned by store_sqlite_metrics.c; NULL until the first metric */
 	sqlite3_stmt *stmts[ST_COUNT]; /* owned; prepared on first use */
 };
 
@@ -154,6 +152,8 @@ int bl_sqlite_open_case(struct bl_store *bs, const struct bl_case_key *key, stru
 int bl_sqlite_set_case_status(struct bl_store *bs, int64_t benchmark_id, const char *status, struct bl_error *err);
 int bl_sqlite_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err);
 int bl_sqlite_add_build(struct bl_store *bs, const struct bl_build_record *b, struct bl_error *err);
+int bl_sqlite_has_build(struct bl_store *bs, const struct bl_build_record *b, bool *found, struct bl_error *err);
+int bl_sqlite_export(struct bl_store *bs, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
 int bl_sqlite_foreach_point(struct bl_store *bs, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
 			    struct bl_error *err);
 int bl_sqlite_run_device(struct bl_store *bs, int64_t run_id, bl_device_report_fn fn, void *ctx,

@@ -36,108 +36,14 @@ static const char VALUE_INSERT_MANY_SQL[] = "INSERT INTO metric_values (value_id
 #undef ROW
 _Static_assert(VALUES_PER_STMT == 16, "VALUE_INSERT_MANY_SQL has 16 rows");
 
-struct dict_slot {
-	char *name; /* owned; NULL: the slot is free */
-	char *unit; /* owned; NULL when the metric has no unit */
-	enum bl_better better;
-	uint64_t hash;
-	int64_t key; /* metric_names.metric_key */
-};
-
-struct metric_dict {
-	struct dict_slot *slots; /* open addressing, linear probing; cap is a power of two */
-	size_t cap, n;
-	int64_t *keys;           /* scratch: the key of each metric of the run being stored */
-	size_t keys_cap;
-};
-
-
-/* FNV-1a over name, unit (a NULL unit hashes apart from "") and direction. */
-static uint64_t metric_hash(const struct bl_metric *m)
-{
-	uint64_t h = 0xcbf29ce484222325u;
-	for (const unsigned char *p = (const unsigned char *)m->name; *p; p++)
-		h = (h ^ *p) * 0x100000001b3u;
-	h = (h ^ 0xff) * 0x100000001b3u;
-	if (m->unit)
-		for (const unsigned char *p = (const unsigned char *)m->unit; *p; p++)
-			h = (h ^ *p) * 0x100000001b3u;
-	else
-		h = (h ^ 0xfe) * 0x100000001b3u;
-	return (h ^ (uint64_t)m->better) * 0x100000001b3u;
-}
-
-static bool same_metric(const struct dict_slot *e, uint64_t hash, const struct bl_metric *m)
-{
-	if (e->hash != hash || e->better != m->better || strcmp(e->name, m->name) != 0)
-		return false;
-	if (!e->unit || !m->unit)
-		return !e->unit && !m->unit;
-	return strcmp(e->unit, m->unit) == 0;
-}
-
-/* The slot holding m, or the free slot where it belongs. */
-static struct dict_slot *dict_slot(struct metric_dict *d, uint64_t hash, const struct bl_metric *m)
-{
-	size_t mask = d->cap - 1;
-	for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask)
-		if (!d->slots[i].name || same_metric(&d->slots[i], hash, m))
-			return &d->slots[i];
-}
-
-static void dict_grow(struct metric_dict *d)
-{
-	struct dict_slot *old = d->slots;
-	size_t old_cap = d->cap;
-	d->cap = old_cap ? old_cap * 2 : 64;
-	d->slots = bl_xcalloc(d->cap, sizeof(*d->slots));
-	for (size_t i = 0; i < old_cap; i++) {
-		if (!old[i].name)
-			continue;
-		size_t mask = d->cap - 1, j = (size_t)old[i].hash & mask;
-		while (d->slots[j].name)
-			j = (j + 1) & mask;
-		d->slots[j] = old[i];
-	}
-	free(old);
-}
-
-static void dict_remember(struct metric_dict *d, uint64_t hash, const struct bl_metric *m, int64_t key)
-{
-	if ((d->n + 1) * 2 > d->cap)
-		dict_grow(d);
-	struct dict_slot *e = dict_slot(d, hash, m);
-	*e = (struct dict_slot){
-		.name = bl_xstrdup(m->name),
-		.unit = m->unit ? bl_xstrdup(m->unit) : NULL,
-		.better = m->better,
-		.hash = hash,
-		.key = key,
-	};
-	d->n++;
-}
-
 void bl_sqlite_forget_metric_keys(struct sqlite_store *s)
 {
-	struct metric_dict *d = s->dict;
-	if (!d || d->n == 0)
-		return;
-	for (size_t i = 0; i < d->cap; i++) {
-		free(d->slots[i].name);
-		free(d->slots[i].unit);
-		d->slots[i] = (struct dict_slot){0};
-	}
-	d->n = 0;
+	bl_metric_dict_forget(s->dict);
 }
 
 void bl_sqlite_free_metric_keys(struct sqlite_store *s)
 {
-	if (!s->dict)
-		return;
-	bl_sqlite_forget_metric_keys(s);
-	free(s->dict->slots);
-	free(s->dict->keys);
-	free(s->dict);
+	bl_metric_dict_free(s->dict);
 	s->dict = NULL;
 }
 
@@ -145,15 +51,8 @@ void bl_sqlite_free_metric_keys(struct sqlite_store *s)
 static int metric_key(struct sqlite_store *s, const struct bl_metric *m, int64_t *key, const char *what,
 		      struct bl_error *err)
 {
-	struct metric_dict *d = s->dict;
-	uint64_t hash = metric_hash(m);
-	if (d->cap) {
-		struct dict_slot *e = dict_slot(d, hash, m);
-		if (e->name) {
-			*key = e->key;
-			return 0;
-		}
-	}
+	if (bl_metric_dict_find(s->dict, m, key))
+		return 0;
 	sqlite3_stmt *sel = bl_sqlite_stmt(s, ST_NAME_SELECT, NAME_SELECT_SQL, err);
 	sqlite3_stmt *ins = sel ? bl_sqlite_stmt(s, ST_NAME_INSERT, NAME_INSERT_SQL, err) : NULL;
 	if (!ins)
@@ -177,7 +76,7 @@ static int metric_key(struct sqlite_store *s, const struct bl_metric *m, int64_t
 	}
 	if (rc != SQLITE_ROW)
 		return bl_sqlite_fail(s, rc, err, "%s: metric '%s'", what, m->name);
-	dict_remember(d, hash, m, *key);
+	bl_metric_dict_remember(s->dict, m, *key);
 	return 0;
 }
 
@@ -234,7 +133,7 @@ int bl_sqlite_insert_metrics(struct sqlite_store *s, const struct bl_run_record 
 		return 0;
 	if (!s->dict)
 		s->dict = bl_xcalloc(1, sizeof(*s->dict));
-	struct metric_dict *d = s->dict;
+	struct bl_metric_dict *d = s->dict;
 	BL_GROW(d->keys, d->keys_cap, r->n_metrics);
 	for (size_t i = 0; i < r->n_metrics; i++) {
 		const struct bl_metric *m = &r->metrics[i];

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* The cases of foreach_point, in display order; ?1 repository, ?2 benchmark name. */
 #define POINT_CASES_SELECT                                                                                            \
@@ -43,32 +42,6 @@ static const char TYPICAL_RUN_SQL[] = "SELECT r.wall_s FROM benchmarks b JOIN ru
 				      " ORDER BY r.wall_s";
 static const char TYPICAL_BUILD_SQL[] = "SELECT duration_s FROM builds WHERE machine_id = ?1 AND status = 'ok'"
 					" AND duration_s IS NOT NULL ORDER BY duration_s";
-
-static int64_t parse_iso_seconds(const char *s)
-{
-	struct tm tm = {0};
-	int year, mon, day, hour, min, sec;
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &year, &mon, &day, &hour, &min, &sec) != 6)
-		return 0;
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	return (int64_t)timegm(&tm);
-}
-
-static enum bl_better better_from_text(const unsigned char *t)
-{
-	if (!t)
-		return BL_BETTER_UNKNOWN;
-	if (strcmp((const char *)t, "lower") == 0)
-		return BL_BETTER_LOWER;
-	if (strcmp((const char *)t, "higher") == 0)
-		return BL_BETTER_HIGHER;
-	return BL_BETTER_UNKNOWN;
-}
 
 static double median_of_sorted(const double *v, size_t n)
 {
@@ -179,7 +152,7 @@ static int emit_case_points(struct sqlite_store *s, const struct bl_point_query 
 		}
 		/* Direction of a metric: the first run that states it. */
 		if (better == BL_BETTER_UNKNOWN)
-			better = better_from_text(sqlite3_column_text(vals, 2));
+			better = bl_store_better_from_text((const char *)sqlite3_column_text(vals, 2));
 		BL_GROW(sc->values, sc->cap, n + 1);
 		sc->values[n++] = sqlite3_column_double(vals, 3);
 	}
@@ -226,7 +199,7 @@ int bl_sqlite_foreach_point(struct bl_store *bs, const struct bl_point_query *q,
 			.benchmark_id = sqlite3_column_int64(cases, 0),
 			.commit_sha = (const char *)sqlite3_column_text(cases, 1),
 			.subject = (const char *)sqlite3_column_text(cases, 2),
-			.commit_time = parse_iso_seconds((const char *)sqlite3_column_text(cases, 3)),
+			.commit_time = bl_store_parse_iso_seconds((const char *)sqlite3_column_text(cases, 3)),
 			.name = (const char *)sqlite3_column_text(cases, 4),
 			.params_json = (const char *)sqlite3_column_text(cases, 5),
 			.machine = (const char *)sqlite3_column_text(cases, 6),
@@ -309,27 +282,6 @@ out:
 static const char RUN_INFO_SQL[] = "SELECT b.name, b.params, b.commit_id, r.kind, r.idx, r.status FROM runs r"
 				   " JOIN benchmarks b ON b.benchmark_id = r.benchmark_id WHERE r.run_id = ?1";
 
-/* Process and system columns (the same in every GPU's row of a sample), then the GPU ones. */
-static const char *const proc_columns[] = {"cpu_util", "mem_megabytes", "procs", "sys_cpu_util",
-					   "sys_mem_megabytes"};
-static const char *const gpu_columns[] = {"gpu_util",	      "gpu_mem_megabytes", "gpu_power_w",
-					  "gpu_temp_c",	      "gpu_sm_clock_mhz",  "gpu_clock_reasons",
-					  "gpu_proc_mem_megabytes"};
-#define N_PROC_COLUMNS (sizeof(proc_columns) / sizeof(proc_columns[0]))
-#define N_GPU_COLUMNS (sizeof(gpu_columns) / sizeof(gpu_columns[0]))
-
-static void device_stats_sql(struct bl_buf *b)
-{
-	bl_buf_puts(b, "SELECT gpu_index, count(DISTINCT t_ns), min(t_ns), max(t_ns)");
-	for (size_t i = 0; i < N_PROC_COLUMNS; i++)
-		bl_buf_printf(b, ", count(%s), min(%s), avg(%s), max(%s)", proc_columns[i], proc_columns[i],
-			      proc_columns[i], proc_columns[i]);
-	for (size_t i = 0; i < N_GPU_COLUMNS; i++)
-		bl_buf_printf(b, ", count(%s), min(%s), avg(%s), max(%s)", gpu_columns[i], gpu_columns[i],
-			      gpu_columns[i], gpu_columns[i]);
-	bl_buf_puts(b, " FROM device_measurements WHERE run_id = ?1 GROUP BY gpu_index ORDER BY gpu_index");
-}
-
 static void read_stat(sqlite3_stmt *st, int col, const char *name, int gpu, struct bl_device_stat *out)
 {
 	out->column = name;
@@ -367,7 +319,7 @@ int bl_sqlite_run_device(struct bl_store *bs, int64_t run_id, bl_device_report_f
 	}
 	struct bl_buf sql;
 	bl_buf_init(&sql);
-	device_stats_sql(&sql);
+	bl_store_device_stats_sql(&sql, "?1");
 	rc = sqlite3_prepare_v2(s->db, sql.data, -1, &stats, NULL);
 	bl_buf_release(&sql);
 	if (rc != SQLITE_OK) {
@@ -392,18 +344,18 @@ int bl_sqlite_run_device(struct bl_store *bs, int64_t run_id, bl_device_report_f
 			/* every GPU's rows carry the same samples and process values */
 			r.n_samples = (size_t)sqlite3_column_int64(stats, 1);
 			r.duration_s = (double)(sqlite3_column_int64(stats, 3) - sqlite3_column_int64(stats, 2)) / 1e9;
-			for (size_t i = 0; i < N_PROC_COLUMNS; i++, col += 4) {
+			for (size_t i = 0; i < BL_STORE_N_PROC_COLUMNS; i++, col += 4) {
 				BL_GROW(v, cap, n + 1);
-				read_stat(stats, col, proc_columns[i], -1, &v[n++]);
+				read_stat(stats, col, bl_store_proc_columns[i], -1, &v[n++]);
 			}
 			first = false;
 		}
-		col = 4 + 4 * (int)N_PROC_COLUMNS;
+		col = 4 + 4 * (int)BL_STORE_N_PROC_COLUMNS;
 		if (gpu < 0)
 			continue;
-		for (size_t i = 0; i < N_GPU_COLUMNS; i++, col += 4) {
+		for (size_t i = 0; i < BL_STORE_N_GPU_COLUMNS; i++, col += 4) {
 			BL_GROW(v, cap, n + 1);
-			read_stat(stats, col, gpu_columns[i], gpu, &v[n++]);
+			read_stat(stats, col, bl_store_gpu_columns[i], gpu, &v[n++]);
 		}
 	}
 	if (rc != SQLITE_DONE) {

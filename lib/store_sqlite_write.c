@@ -6,14 +6,10 @@
  */
 #include "store_sqlite_internal.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#define COMMIT_MESSAGE_CHARS 70 /* transformers v1: commit_message VARCHAR(70) */
 
 static const char MACHINE_UPSERT_SQL[] =
 	"INSERT INTO machines (fingerprint, hostname, os, kernel, arch, cpu_model, cpu_count, memory_bytes, gpus,"
@@ -35,9 +31,8 @@ static const char CASE_INSERT_SQL[] =
 static const char CASE_SELECT_SQL[] = "SELECT benchmark_id, status FROM benchmarks WHERE repository = ?1"
 				      " AND commit_id = ?2 AND machine_id = ?3 AND name = ?4 AND params = ?5"
 				      " AND suite_hash = ?6";
-static const char CASE_MEASURED_SQL[] =
-	"SELECT idx FROM runs WHERE benchmark_id = ?1 AND kind = 'measured' ORDER BY idx";
-static const char CASE_WARMUPS_SQL[] = "SELECT count(*) FROM runs WHERE benchmark_id = ?1 AND kind = 'warmup'";
+/* In the order of the runs_by_benchmark index: measured runs, then warm-ups, each by index. */
+static const char CASE_RUNS_SQL[] = "SELECT kind = 'measured', idx FROM runs WHERE benchmark_id = ?1 ORDER BY kind, idx";
 static const char CASE_STATUS_SQL[] = "UPDATE benchmarks SET status = ?2, updated_at = ?3 WHERE benchmark_id = ?1";
 static const char RUN_INSERT_SQL[] =
 	"INSERT INTO runs (benchmark_id, kind, idx, started_at, wall_s, user_s, sys_s, peak_rss_bytes, peak_source,"
@@ -49,28 +44,9 @@ static const char BUILD_INSERT_SQL[] =
 	"INSERT INTO builds (repository, commit_id, machine_id, build_key, status, started_at, duration_s, log_path)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-/* ISO-8601 UTC with milliseconds, "2026-11-26T15:30:00.123Z", the one
- * timestamp format of the schema: it sorts as text and reads in any tool. */
-static void format_iso_ms(int64_t unix_ns, char out[32])
-{
-	int64_t ms = unix_ns / 1000000;
-	if (unix_ns % 1000000 < 0)
-		ms--;
-	int64_t secs = ms / 1000, frac = ms % 1000;
-	if (frac < 0) {
-		frac += 1000;
-		secs--;
-	}
-	time_t t = (time_t)secs;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03dZ", (int)frac);
-}
-
 static void now_iso(char out[32])
 {
-	format_iso_ms(bl_now_unix_ns(), out);
+	bl_store_format_iso_ms(bl_now_unix_ns(), out);
 }
 
 static void bind_time(sqlite3_stmt *st, int i, int64_t unix_ns, char buf[32])
@@ -80,32 +56,8 @@ static void bind_time(sqlite3_stmt *st, int i, int64_t unix_ns, char buf[32])
 		sqlite3_bind_null(st, i);
 		return;
 	}
-	format_iso_ms(unix_ns, buf);
+	bl_store_format_iso_ms(unix_ns, buf);
 	bind_text(st, i, buf);
-}
-
-/* First max_chars characters of a UTF-8 string, never cutting a character
- * in two (transformers v1 keeps commit_message to 70 characters). */
-static char *truncate_utf8(const char *s, size_t max_chars)
-{
-	size_t chars = 0, i = 0;
-	for (; s[i]; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80) {
-			if (chars == max_chars)
-				break;
-			chars++;
-		}
-	}
-	return bl_xstrndup(s, i);
-}
-
-static bool is_json_object(const char *text)
-{
-	json_error_t jerr;
-	json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
-	bool ok = j && json_is_object(j);
-	json_decref(j);
-	return ok;
 }
 
 /* ---- machines and commits -------------------------------------------------------------------------------------- */
@@ -185,8 +137,8 @@ int bl_sqlite_put_commit(struct bl_store *bs, const char *repository, const stru
 	if (!st)
 		return -1;
 	char author_time[32], commit_time[32];
-	format_iso_ms(ci->author_time * 1000000000LL, author_time);
-	format_iso_ms(ci->commit_time * 1000000000LL, commit_time);
+	bl_store_format_iso_ms(ci->author_time * 1000000000LL, author_time);
+	bl_store_format_iso_ms(ci->commit_time * 1000000000LL, commit_time);
 	bind_text(st, 1, repository);
 	bind_text(st, 2, ci->sha);
 	bind_text(st, 3, ci->parents ? ci->parents : "");
@@ -205,30 +157,25 @@ int bl_sqlite_put_commit(struct bl_store *bs, const char *repository, const stru
 
 static int read_case_state(struct sqlite_store *s, struct bl_case_state *st, struct bl_error *err)
 {
-	sqlite3_stmt *q = bl_sqlite_stmt(s, ST_CASE_MEASURED, CASE_MEASURED_SQL, err);
+	sqlite3_stmt *q = bl_sqlite_stmt(s, ST_CASE_MEASURED, CASE_RUNS_SQL, err);
 	if (!q)
 		return -1;
-	size_t cap = 0;
+	size_t cap = 0, wcap = 0;
 	sqlite3_bind_int64(q, 1, st->benchmark_id);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		BL_GROW(st->measured_done, cap, st->n_measured_done + 1);
-		st->measured_done[st->n_measured_done++] = sqlite3_column_int(q, 0);
+		int idx = sqlite3_column_int(q, 1);
+		if (sqlite3_column_int(q, 0)) {
+			BL_GROW(st->measured_done, cap, st->n_measured_done + 1);
+			st->measured_done[st->n_measured_done++] = idx;
+		} else {
+			BL_GROW(st->warmups_done, wcap, (size_t)st->n_warmups + 1);
+			st->warmups_done[st->n_warmups++] = idx;
+		}
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE)
 		return bl_sqlite_fail(s, rc, err, "cannot read the runs of benchmark %lld",
-				      (long long)st->benchmark_id);
-	q = bl_sqlite_stmt(s, ST_CASE_WARMUPS, CASE_WARMUPS_SQL, err);
-	if (!q)
-		return -1;
-	sqlite3_bind_int64(q, 1, st->benchmark_id);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		st->n_warmups = sqlite3_column_int(q, 0);
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW)
-		return bl_sqlite_fail(s, rc, err, "cannot count the warm-ups of benchmark %lld",
 				      (long long)st->benchmark_id);
 	return 0;
 }
@@ -238,18 +185,12 @@ int bl_sqlite_open_case(struct bl_store *bs, const struct bl_case_key *key, stru
 {
 	struct sqlite_store *s = backend(bs);
 	memset(st, 0, sizeof(*st));
-	if (!key->repository || !key->commit_sha || !key->name || !key->suite_hash || !*key->name)
-		return bl_fail(err, "cannot open benchmark case: repository, commit, name and suite hash are required");
-	const char *params = key->params_json ? key->params_json : "{}";
-	const char *metadata = key->metadata_json ? key->metadata_json : "{}";
-	if (!is_json_object(params))
-		return bl_fail(err, "cannot open benchmark case '%s': params are not a JSON object: %s", key->name,
-			       params);
-	if (!is_json_object(metadata))
-		return bl_fail(err, "cannot open benchmark case '%s': metadata is not a JSON object", key->name);
-	char *message = key->commit_subject ? truncate_utf8(key->commit_subject, COMMIT_MESSAGE_CHARS) : NULL;
+	const char *params, *metadata;
+	if (bl_store_check_case_key(key, &params, &metadata, err) != 0)
+		return -1;
+	char *message = key->commit_subject ? bl_store_truncate_utf8(key->commit_subject, BL_STORE_COMMIT_MESSAGE_CHARS) : NULL;
 	char now[32];
-	now_iso(now);
+	bl_store_format_iso_ms(key->created_unix_ns ? key->created_unix_ns : bl_now_unix_ns(), now);
 	int rc;
 	enum stmt_id begin = key->lookup_only ? ST_BEGIN : ST_BEGIN_IMMEDIATE;
 	if (bl_sqlite_tx(s, begin, err, "cannot open the benchmark case") != 0) {
@@ -399,7 +340,7 @@ static int insert_measurements(struct sqlite_store *s, const struct bl_run_recor
 	if (!st)
 		return -1;
 	for (size_t i = 0; i < r->n_measurements; i++) {
-		if (!r->measurements[i] || !is_json_object(r->measurements[i]))
+		if (!r->measurements[i] || !bl_store_is_json_object(r->measurements[i]))
 			return bl_fail(err, "%s: model measurement %zu is not a JSON object", what, i + 1);
 		sqlite3_bind_int64(st, 1, r->benchmark_id);
 		sqlite3_bind_int64(st, 2, run_id);
@@ -427,7 +368,7 @@ static int insert_measurements(struct sqlite_store *s, const struct bl_run_recor
 #define DEVICE_ROWS_FEW 8
 #define DEVICE_COLS_CPU 8   /* bound per row without GPU */
 #define DEVICE_COLS_GPU 16  /* ... and with */
-#define MIB (1024.0 * 1024.0)
+#define MIB BL_STORE_MIB
 
 static const int device_sizes[3] = {DEVICE_ROWS_MANY, DEVICE_ROWS_FEW, 1};
 
@@ -506,10 +447,10 @@ static void format_iso_ms_cached(struct iso_cache *c, int64_t unix_ns, char out[
 	}
 	if (secs != c->secs) {
 		char full[32];
-		format_iso_ms(secs * 1000000000, full);
+		bl_store_format_iso_ms(secs * 1000000000, full);
 		c->len = strlen(full) - 5; /* without ".000Z" */
 		if (c->len >= sizeof(c->prefix)) {
-			format_iso_ms(unix_ns, out); /* a year past 9999: not worth caching */
+			bl_store_format_iso_ms(unix_ns, out); /* a year past 9999: not worth caching */
 			return;
 		}
 		memcpy(c->prefix, full, c->len);
@@ -674,24 +615,11 @@ int bl_sqlite_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_
 {
 	struct sqlite_store *s = backend(bs);
 	char what[160];
-	snprintf(what, sizeof(what), "cannot store %s run %d of benchmark %lld", r->warmup ? "warm-up" : "measured",
-		 r->index, (long long)r->benchmark_id);
-	if (!r->status || !*r->status)
-		return bl_fail(err, "%s: it has no status", what);
-	if (r->index < 0)
-		return bl_fail(err, "%s: negative index", what);
-	if (r->n_metrics && !r->metrics)
-		return bl_fail(err, "%s: metrics missing", what);
-	if (r->n_metrics > BL_SQLITE_VALUES_PER_RUN)
-		return bl_fail(err, "%s: %zu metrics, more than the %d a run can hold", what, r->n_metrics,
-			       BL_SQLITE_VALUES_PER_RUN);
-	if (r->n_measurements && !r->measurements)
-		return bl_fail(err, "%s: measurements missing", what);
-	if (r->n_samples && !r->samples)
-		return bl_fail(err, "%s: device samples missing", what);
+	if (bl_store_check_run(r, what, sizeof(what), err) != 0)
+		return -1;
 	char now[32] = "";
 	if (r->n_measurements)
-		now_iso(now);
+		bl_store_format_iso_ms(r->stored_unix_ns ? r->stored_unix_ns : bl_now_unix_ns(), now);
 	int64_t id = 0;
 	int ret = add_run_once(s, r, now, what, &id, err);
 	/* Someone deleted a dictionary row this store had cached; the keys are
@@ -731,5 +659,33 @@ int bl_sqlite_add_build(struct bl_store *bs, const struct bl_build_record *b, st
 			       (long long)b->machine_id, s->path);
 	if (rc != SQLITE_OK)
 		return bl_sqlite_fail(s, rc, err, "cannot store the build of %.12s", b->commit_sha);
+	return 0;
+}
+
+static const char BUILD_FIND_SQL[] =
+	"SELECT 1 FROM builds WHERE repository = ?1 AND commit_id = ?2 AND machine_id = ?3 AND build_key IS ?4"
+	" AND status = ?5 AND started_at IS ?6 LIMIT 1";
+
+int bl_sqlite_has_build(struct bl_store *bs, const struct bl_build_record *b, bool *found, struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	*found = false;
+	if (!b->repository || !b->commit_sha || !b->status)
+		return bl_fail(err, "cannot look up a build: repository, commit and status are required");
+	sqlite3_stmt *st = bl_sqlite_stmt(s, ST_BUILD_FIND, BUILD_FIND_SQL, err);
+	if (!st)
+		return -1;
+	char started[32];
+	bind_text(st, 1, b->repository);
+	bind_text(st, 2, b->commit_sha);
+	sqlite3_bind_int64(st, 3, b->machine_id);
+	bind_text(st, 4, b->build_key);
+	bind_text(st, 5, b->status);
+	bind_time(st, 6, b->start_unix_ns, started);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return bl_sqlite_fail(s, rc, err, "cannot look up the build of %.12s", b->commit_sha);
 	return 0;
 }

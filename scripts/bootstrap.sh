@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config git
-	libsqlite3-dev libyaml-dev libjansson-dev libcmocka-dev
-	sqlite3 python3 procps hyperfine bsdutils util-linux)
+	libsqlite3-dev libpq-dev libyaml-dev libjansson-dev libcmocka-dev
+	sqlite3 postgresql python3 procps hyperfine bsdutils util-linux)
 
 missing=()
 for p in "${packages[@]}"; do

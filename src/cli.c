@@ -82,6 +82,12 @@ static char *absolute(const char *path)
 	return bl_xasprintf("%s/%s", buf, path);
 }
 
+/* A database as given: a URL stays as it is, a path becomes absolute. */
+static char *db_target(const char *given)
+{
+	return strstr(given, "://") ? bl_xstrdup(given) : absolute(given);
+}
+
 int cli_context_init(struct cli_context *ctx, const char *config_opt, const char *db_opt, const char *cache_opt,
 		     bool need_repo, struct bl_error *err)
 {
@@ -96,9 +102,9 @@ int cli_context_init(struct cli_context *ctx, const char *config_opt, const char
 	}
 	const char *env_db = getenv("BENCHLINE_DB");
 	if (db_opt)
-		ctx->db_path = absolute(db_opt);
+		ctx->db_path = db_target(db_opt);
 	else if (env_db && *env_db)
-		ctx->db_path = absolute(env_db);
+		ctx->db_path = db_target(env_db);
 	else if (ctx->repo)
 		ctx->db_path = bl_xasprintf("%s/.benchline/results.db", ctx->repo);
 	if (config_opt)

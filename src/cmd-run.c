@@ -576,8 +576,12 @@ static int cmd_run_main(int argc, char **argv)
 	if (so.until_ci > 0 && (t.cases_ci_met || t.cases_ci_unmet))
 		fprintf(stderr, "--until-ci %g%%: %zu case%s reached the interval, %zu stopped at --max-runs/--max-time\n",
 			so.until_ci * 100, t.cases_ci_met, t.cases_ci_met == 1 ? "" : "s", t.cases_ci_unmet);
-	if (!t.interrupted && !quiet)
-		fprintf(stderr, "results: benchline show%s%s\n", db_opt ? " --db " : "", db_opt ? db_opt : "");
+	if (!t.interrupted && !quiet) {
+		/* A URL's password is never printed. */
+		char *shown = db_opt ? bl_store_display_name(db_opt) : NULL;
+		fprintf(stderr, "results: benchline show%s%s\n", shown ? " --db " : "", shown ? shown : "");
+		free(shown);
+	}
 	if (t.interrupted)
 		rc = EXIT_INTERRUPTED;
 	else if (t.runs_failed || t.builds_failed)

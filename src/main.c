@@ -12,6 +12,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_demo,
 	&cli_cmd_detect,
 	&cli_cmd_init,
+	&cli_cmd_push,
 	&cli_cmd_run,
 	&cli_cmd_show,
 };

@@ -1,5 +1,5 @@
 /*
- * store.h - where results live. A backend (SQLite now, PostgreSQL later)
+ * store.h - where results live. A backend (SQLite, PostgreSQL)
  * implements struct bl_store_ops; callers only use the bl_store_* functions.
  *
  * Schema (docs/SCHEMA.md has every column). The names benchmarks,
@@ -36,7 +36,7 @@
  * all its measured repetitions are stored.
  *
  * A struct bl_store is used by one thread at a time (the SQLite connection is
- * opened without its own mutex).
+ * opened without its own mutex; a PostgreSQL connection is one libpq PGconn).
  */
 #ifndef BENCHLINE_STORE_H
 #define BENCHLINE_STORE_H
@@ -65,6 +65,8 @@ struct bl_case_key {
 	const char *metadata_json; /* JSON object stored in benchmarks.metadata */
 	bool lookup_only;          /* report what is stored, create nothing (a
 				      missing case gives benchmark_id 0, status "") */
+	int64_t created_unix_ns;   /* benchmarks.created_at of a new case; 0: now
+				      (a copy keeps the original's time) */
 };
 
 /* Case status values stored in benchmarks.status. */
@@ -79,6 +81,7 @@ struct bl_case_state {
 	int *measured_done;   /* indexes of stored measured runs, ascending (owned) */
 	size_t n_measured_done;
 	int n_warmups;        /* warm-up runs stored so far */
+	int *warmups_done;    /* their indexes, ascending, with repeats (owned; n_warmups of them) */
 };
 void bl_case_state_release(struct bl_case_state *st);
 
@@ -105,6 +108,7 @@ struct bl_run_record {
 	 * time is start_unix_ns + t_ns, or the time of storing when unknown). */
 	const struct bl_sample *samples;
 	size_t n_samples;
+	int64_t stored_unix_ns;  /* model_measurements.time; 0: the time of storing */
 };
 
 struct bl_build_record {
@@ -171,8 +175,29 @@ struct bl_device_report {
 };
 typedef int (*bl_device_report_fn)(void *ctx, const struct bl_device_report *r);
 
+/* A benchmark case as bl_store_export reads it. */
+struct bl_export_case {
+	int64_t benchmark_id;     /* in the store being read */
+	struct bl_case_key key;   /* key.machine_id is the reading store's; created_unix_ns is set */
+	const char *status;
+};
+
+/* What bl_store_export calls, in an order a copy can be written in: every
+ * machine first, then every commit, every build, then each case followed by
+ * its runs (by run_id). Machine and benchmark ids are those of the store
+ * being read. Pointers are borrowed during the call; a non-zero return stops
+ * the export and is returned. NULL members are skipped. */
+struct bl_export_visitor {
+	int (*on_machine)(void *ctx, int64_t machine_id, const struct bl_machine *m);
+	int (*on_commit)(void *ctx, const char *repository, const struct bl_commit_info *ci);
+	int (*on_build)(void *ctx, const struct bl_build_record *b);
+	int (*on_case)(void *ctx, const struct bl_export_case *c);
+	/* With its metrics (in order), model measurements and device samples. */
+	int (*on_run)(void *ctx, const struct bl_run_record *r);
+};
+
 struct bl_store_ops {
-	const char *name; /* "sqlite" */
+	const char *name; /* "sqlite", "postgresql" */
 	void (*close)(struct bl_store *s);
 	int (*put_machine)(struct bl_store *s, const struct bl_machine *m, int64_t *machine_id, struct bl_error *err);
 	int (*find_machine)(struct bl_store *s, const char *fingerprint, int64_t *machine_id, struct bl_error *err);
@@ -183,12 +208,15 @@ struct bl_store_ops {
 	int (*set_case_status)(struct bl_store *s, int64_t benchmark_id, const char *status, struct bl_error *err);
 	int (*add_run)(struct bl_store *s, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err);
 	int (*add_build)(struct bl_store *s, const struct bl_build_record *b, struct bl_error *err);
+	int (*has_build)(struct bl_store *s, const struct bl_build_record *b, bool *found, struct bl_error *err);
 	int (*foreach_point)(struct bl_store *s, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
 			     struct bl_error *err);
 	int (*typical_seconds)(struct bl_store *s, int64_t machine_id, const char *name, const char *params_json,
 			       double *run_s, double *build_s, struct bl_error *err);
 	int (*run_device)(struct bl_store *s, int64_t run_id, bl_device_report_fn fn, void *ctx,
 			  struct bl_error *err);
+	/* NULL where the backend cannot be read whole yet (PostgreSQL). */
+	int (*export_all)(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
 };
 
 struct bl_store {
@@ -200,14 +228,21 @@ struct bl_store {
  * for SQLite (its directory must exist: the caller creates it). A database
  * whose schema is newer than BL_SCHEMA_VERSION, a file that is not a SQLite
  * database and another program's SQLite database are refused without being
- * modified. "postgresql://" and "postgres://" targets fail for now ("not built
- * in yet"); passwords in URLs are never shown in messages.
+ * modified. "postgresql://" and "postgres://" targets name a PostgreSQL
+ * database (libpq connection URL, passed to libpq as given: .pgpass and the
+ * PG* variables apply); the same checks hold there (a newer schema, another
+ * program's tables). Passwords in URLs are never shown in messages.
  * Environment: BENCHLINE_SQLITE_SYNC=normal (default) or full chooses
  * PRAGMA synchronous (docs/SCHEMA.md); BENCHLINE_SQLITE_BUSY_TIMEOUT=SECONDS
  * (default 10) is how long a writer waits for a lock held by another process
  * before failing with a message naming the file. */
 int bl_store_open(const char *target, struct bl_store **out, struct bl_error *err);
 void bl_store_close(struct bl_store *s);
+/* The target as messages may show it (owned): a URL's password, in its user
+ * info or as a password= parameter, becomes "***". */
+char *bl_store_display_name(const char *target);
+/* True when target names a PostgreSQL database (postgresql:// or postgres://). */
+bool bl_store_is_postgres(const char *target);
 
 int bl_store_put_machine(struct bl_store *s, const struct bl_machine *m, int64_t *machine_id, struct bl_error *err);
 /* machine_id of the machine with this fingerprint, 0 when not stored. */
@@ -223,6 +258,9 @@ int bl_store_set_case_status(struct bl_store *s, int64_t benchmark_id, const cha
  * are never checked for duplicates. */
 int bl_store_add_run(struct bl_store *s, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err);
 int bl_store_add_build(struct bl_store *s, const struct bl_build_record *b, struct bl_error *err);
+/* Whether a build with b's repository, commit, machine, key, status and
+ * start time is stored (how a copy avoids storing one twice). */
+int bl_store_has_build(struct bl_store *s, const struct bl_build_record *b, bool *found, struct bl_error *err);
 /* Calls fn for every (case, metric) matching q (NULL: everything), ordered by
  * commit time (cases whose commit was never stored with put_commit first,
  * with commit_time 0), commit SHA, name, params, machine, suite hash, then
@@ -245,7 +283,15 @@ int bl_store_typical_seconds(struct bl_store *s, int64_t machine_id, const char 
 int bl_store_run_device(struct bl_store *s, int64_t run_id, bl_device_report_fn fn, void *ctx,
 			struct bl_error *err);
 
+/* Reads everything the store holds, in one snapshot, calling v's members
+ * (see struct bl_export_visitor). Device samples come back as they were
+ * given, except that a sample's time is recomputed from the run's start
+ * (milliseconds) and t_ns. The SQLite backend can be read; the PostgreSQL
+ * one fails ("cannot read ... whole yet"). */
+int bl_store_export(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
+
 /* Backends (internal): */
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err);
+int bl_store_pg_open(const char *url, struct bl_store **out, struct bl_error *err);
 
 #endif

@@ -1,4 +1,12 @@
-/* test_store.c - the SQLite result store, on real files in a scratch directory. */
+/*
+ * test_store.c - the result store, on both backends: every test runs on
+ * SQLite files in a scratch directory and, when BENCHLINE_TEST_PG_URL names
+ * a PostgreSQL database (tests/pg-server.sh starts a throwaway server and
+ * sets it), on PostgreSQL too, each test in a database of its own. The tests
+ * check what the store wrote with plain SQL on a connection of their own.
+ *
+ *   test_store [--backend sqlite|postgresql|all]   (default: all)
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <libpq-fe.h>
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -21,6 +30,19 @@
 
 static char scratch[4096];
 static int db_counter;
+
+/* The backend of the group being run. */
+static bool pg_backend;
+static const char *pg_url;        /* BENCHLINE_TEST_PG_URL */
+static PGconn *pg_admin;          /* to pg_url: creates and drops the test databases */
+static struct bl_strvec pg_dbs;   /* databases created by this process */
+static PGconn *raw_pg;            /* a connection of the tests' own, to raw_pg_target */
+static char *raw_pg_target;
+
+static bool is_pg(void)
+{
+	return pg_backend;
+}
 
 static int setup_scratch(void **state)
 {
@@ -42,6 +64,42 @@ static int teardown_scratch(void **state)
 	return bl_remove_tree(scratch, &err);
 }
 
+static void raw_pg_close(void)
+{
+	if (raw_pg)
+		PQfinish(raw_pg);
+	raw_pg = NULL;
+	free(raw_pg_target);
+	raw_pg_target = NULL;
+}
+
+static int setup_pg(void **state)
+{
+	pg_backend = true;
+	bl_strvec_init(&pg_dbs);
+	pg_admin = PQconnectdb(pg_url);
+	if (PQstatus(pg_admin) != CONNECTION_OK) {
+		fprintf(stderr, "cannot connect to BENCHLINE_TEST_PG_URL: %s", PQerrorMessage(pg_admin));
+		return -1;
+	}
+	return setup_scratch(state);
+}
+
+static int teardown_pg(void **state)
+{
+	raw_pg_close();
+	for (size_t i = 0; i < pg_dbs.n; i++) {
+		char *sql = bl_xasprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_dbs.v[i]);
+		PQclear(PQexec(pg_admin, sql));
+		free(sql);
+	}
+	bl_strvec_release(&pg_dbs);
+	PQfinish(pg_admin);
+	pg_admin = NULL;
+	pg_backend = false;
+	return teardown_scratch(state);
+}
+
 /* A fresh database path for each test. */
 static char *new_db_path(void)
 {
@@ -58,6 +116,48 @@ static char *fresh_path(void)
 	return path;
 }
 
+/* url with its database (the path) replaced by db. */
+static char *url_with_db(const char *url, const char *db)
+{
+	const char *auth = strstr(url, "://") + 3;
+	const char *path = auth + strcspn(auth, "/?");
+	const char *query = path + strcspn(path, "?");
+	return bl_xasprintf("%.*s/%s%s", (int)(path - url), url, db, query);
+}
+
+static void admin_exec(const char *sql)
+{
+	PGresult *res = PQexec(pg_admin, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(pg_admin));
+	PQclear(res);
+}
+
+/* A new, empty PostgreSQL database; its URL. */
+static char *fresh_pg_url(void)
+{
+	char *name = bl_xasprintf("bl_test_%d_%d", (int)getpid(), ++db_counter);
+	char *sql = bl_xasprintf("CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'", name);
+	admin_exec(sql);
+	free(sql);
+	bl_strvec_push(&pg_dbs, name);
+	char *url = url_with_db(pg_url, name);
+	free(name);
+	return url;
+}
+
+/* A store target of the current backend, never opened before. */
+static char *fresh_target(void)
+{
+	return is_pg() ? fresh_pg_url() : fresh_path();
+}
+
+/* How messages name the store: the URL without its password. */
+static char *shown(const char *target)
+{
+	return bl_store_display_name(target);
+}
+
 static struct bl_store *open_ok(const char *path)
 {
 	struct bl_store *s = NULL;
@@ -69,7 +169,7 @@ static struct bl_store *open_ok(const char *path)
 	return s;
 }
 
-/* ---- raw SQLite access, to check what the store wrote --------------------------------------------------------- */
+/* ---- raw access, to check what the store wrote ----------------------------------------------------------------- */
 
 static sqlite3 *raw_open(const char *path)
 {
@@ -79,8 +179,40 @@ static sqlite3 *raw_open(const char *path)
 	return db;
 }
 
+/* The tests' own connection to target (kept while tests use the same one). */
+static PGconn *raw_pg_conn(const char *target)
+{
+	if (raw_pg && !strcmp(raw_pg_target, target))
+		return raw_pg;
+	raw_pg_close();
+	raw_pg = PQconnectdb(target);
+	if (PQstatus(raw_pg) != CONNECTION_OK)
+		fail_msg("cannot connect to the test database: %s", PQerrorMessage(raw_pg));
+	PQclear(PQexec(raw_pg, "SET client_min_messages = warning"));
+	raw_pg_target = bl_xstrdup(target);
+	return raw_pg;
+}
+
+/* Runs sql on PostgreSQL; the result of its last statement. */
+static PGresult *raw_pg_exec(const char *target, const char *sql)
+{
+	PGconn *c = raw_pg_conn(target);
+	PGresult *res = PQexec(c, sql);
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	return res;
+}
+
 static int64_t raw_int(const char *path, const char *sql)
 {
+	if (is_pg()) {
+		PGresult *res = raw_pg_exec(path, sql);
+		assert_true(PQntuples(res) >= 1);
+		int64_t v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+		return v;
+	}
 	sqlite3 *db = raw_open(path);
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -95,6 +227,13 @@ static int64_t raw_int(const char *path, const char *sql)
 /* First column of the first row as an owned string ("" for NULL). */
 static char *raw_text(const char *path, const char *sql)
 {
+	if (is_pg()) {
+		PGresult *res = raw_pg_exec(path, sql);
+		assert_true(PQntuples(res) >= 1);
+		char *v = bl_xstrdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+		return v;
+	}
 	sqlite3 *db = raw_open(path);
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -109,11 +248,105 @@ static char *raw_text(const char *path, const char *sql)
 
 static void raw_exec(const char *path, const char *sql)
 {
+	if (is_pg()) {
+		PQclear(raw_pg_exec(path, sql));
+		return;
+	}
 	sqlite3 *db = raw_open(path);
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s: %s", sql, msg);
 	sqlite3_close(db);
+}
+
+/* Runs sql that must fail; the error message (owned). */
+static char *raw_exec_error(const char *path, const char *sql)
+{
+	char *msg = NULL;
+	if (is_pg()) {
+		PGconn *c = raw_pg_conn(path);
+		PGresult *res = PQexec(c, sql);
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+			fail_msg("%s: succeeded", sql);
+		msg = bl_xstrdup(PQerrorMessage(c));
+		PQclear(res);
+		return msg;
+	}
+	sqlite3 *db = raw_open(path);
+	char *emsg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &emsg) == SQLITE_OK)
+		fail_msg("%s: succeeded", sql);
+	msg = bl_xstrdup(emsg ? emsg : "");
+	sqlite3_free(emsg);
+	sqlite3_close(db);
+	return msg;
+}
+
+/* A timestamp column as the schema's text, "2026-11-26T15:30:00.123Z", on
+ * either backend (SQLite stores that text; PostgreSQL a TIMESTAMPTZ). */
+static char *raw_time(const char *path, const char *column, const char *from_where)
+{
+	char *sql = is_pg() ? bl_xasprintf("SELECT to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') %s",
+					   column, from_where)
+			    : bl_xasprintf("SELECT %s %s", column, from_where);
+	char *v = raw_text(path, sql);
+	free(sql);
+	return v;
+}
+
+/* Makes every INSERT into table whose new row meets condition (SQL over
+ * NEW, the same in both dialects) fail with message. */
+static void force_failure(const char *path, const char *table, const char *condition, const char *message)
+{
+	char *sql = is_pg() ? bl_xasprintf("CREATE FUNCTION forced_failure() RETURNS trigger LANGUAGE plpgsql AS $$"
+					   " BEGIN IF %s THEN RAISE EXCEPTION '%s'; END IF; RETURN NEW; END $$;"
+					   " CREATE TRIGGER forced_failure BEFORE INSERT ON %s FOR EACH ROW"
+					   " EXECUTE FUNCTION forced_failure()",
+					   condition, message, table)
+			    : bl_xasprintf("CREATE TRIGGER forced_failure BEFORE INSERT ON %s WHEN %s"
+					   " BEGIN SELECT RAISE(ABORT, '%s'); END",
+					   table, condition, message);
+	raw_exec(path, sql);
+	free(sql);
+}
+
+static void unforce_failure(const char *path, const char *table)
+{
+	char *sql = is_pg() ? bl_xasprintf("DROP TRIGGER forced_failure ON %s; DROP FUNCTION forced_failure()", table)
+			    : bl_xstrdup("DROP TRIGGER forced_failure");
+	raw_exec(path, sql);
+	free(sql);
+}
+
+/* Values of column joined with ',' in query order: group_concat or string_agg. */
+static char *raw_joined(const char *path, const char *column, const char *subquery)
+{
+	char *sql = is_pg() ? bl_xasprintf("SELECT string_agg(%s::text, ',') FROM (%s) q", column, subquery)
+			    : bl_xasprintf("SELECT group_concat(%s, ',') FROM (%s) q", column, subquery);
+	char *v = raw_text(path, sql);
+	free(sql);
+	return v;
+}
+
+/* Everything about the schema (tables, columns, types, indexes, views), as one string. */
+static char *schema_signature(const char *path)
+{
+	if (!is_pg())
+		return raw_text(path, "SELECT group_concat(sql, ';') FROM sqlite_master");
+	return raw_text(path,
+			"SELECT coalesce((SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ';'"
+			" ORDER BY table_name, ordinal_position) FROM information_schema.columns"
+			" WHERE table_schema = current_schema()), '') || '|' ||"
+			" coalesce((SELECT string_agg(indexdef, ';' ORDER BY indexname) FROM pg_indexes"
+			" WHERE schemaname = current_schema()), '')");
+}
+
+static int64_t table_count(const char *path)
+{
+	return raw_int(path, is_pg() ? "SELECT count(*) FROM information_schema.tables"
+				       " WHERE table_schema = current_schema()"
+				     : "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view')");
 }
 
 static void read_bytes(const char *path, struct bl_buf *b)
@@ -234,26 +467,50 @@ static void put_commit_ok(struct bl_store *s, const char *repo, const char *sha,
 
 /* ---- tests ----------------------------------------------------------------------------------------------------- */
 
+static bool table_exists(const char *path, const char *name, bool view)
+{
+	char *sql = is_pg() ? bl_xasprintf("SELECT count(*) FROM information_schema.tables WHERE table_schema ="
+					   " current_schema() AND table_name = '%s' AND table_type = '%s'",
+					   name, view ? "VIEW" : "BASE TABLE")
+			    : bl_xasprintf("SELECT count(*) FROM sqlite_master WHERE type = '%s' AND name = '%s'",
+					   view ? "view" : "table", name);
+	bool found = raw_int(path, sql) == 1;
+	free(sql);
+	return found;
+}
+
+/* The type of a column as the backend names it ("" when there is no such column). */
+static char *column_type(const char *path, const char *table, const char *column)
+{
+	char *sql = is_pg() ? bl_xasprintf("SELECT coalesce(max(data_type), '') FROM information_schema.columns WHERE"
+					   " table_schema = current_schema() AND table_name = '%s' AND column_name = '%s'",
+					   table, column)
+			    : bl_xasprintf("SELECT coalesce(max(type), '') FROM pragma_table_info('%s') WHERE name = '%s'",
+					   table, column);
+	char *type = raw_text(path, sql);
+	free(sql);
+	return type;
+}
+
 static void test_schema_created(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
-	assert_string_equal(s->ops->name, "sqlite");
+	assert_string_equal(s->ops->name, is_pg() ? "postgresql" : "sqlite");
 	bl_store_close(s);
 
 	assert_int_equal(raw_int(path, "SELECT version FROM schema_version"), BL_SCHEMA_VERSION);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_version"), 1);
-	char *mode = raw_text(path, "PRAGMA journal_mode");
-	assert_string_equal(mode, "wal");
-	free(mode);
+	if (!is_pg()) {
+		char *mode = raw_text(path, "PRAGMA journal_mode");
+		assert_string_equal(mode, "wal");
+		free(mode);
+	}
 	const char *tables[] = {"machines", "commits", "benchmarks", "builds", "runs",
 				"metric_names", "metric_values", "model_measurements", "device_measurements"};
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		char *sql = bl_xasprintf("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
-					 tables[i]);
-		assert_int_equal(raw_int(path, sql), 1);
-		free(sql);
-	}
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		if (!table_exists(path, tables[i], false))
+			fail_msg("table %s missing", tables[i]);
 	/* The transformers v1 columns keep their names. */
 	const char *v1_columns[][2] = {
 		{"benchmarks", "benchmark_id"},		{"benchmarks", "branch"},
@@ -268,27 +525,58 @@ static void test_schema_created(void **state)
 		{"model_measurements", "run_id"},
 	};
 	for (size_t i = 0; i < sizeof(v1_columns) / sizeof(v1_columns[0]); i++) {
-		char *sql = bl_xasprintf("SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
-					 v1_columns[i][0], v1_columns[i][1]);
-		if (raw_int(path, sql) != 1)
+		char *type = column_type(path, v1_columns[i][0], v1_columns[i][1]);
+		if (!*type)
 			fail_msg("column %s.%s missing", v1_columns[i][0], v1_columns[i][1]);
-		free(sql);
+		free(type);
 	}
 	const char *indexes[] = {"runs_by_benchmark", "benchmarks_by_commit", "benchmarks_by_case"};
 	for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++) {
-		char *sql = bl_xasprintf("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'",
-					 indexes[i]);
+		char *sql = is_pg() ? bl_xasprintf("SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema()"
+						   " AND indexname = '%s'", indexes[i])
+				    : bl_xasprintf("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'",
+						   indexes[i]);
 		assert_int_equal(raw_int(path, sql), 1);
 		free(sql);
 	}
-	/* Metric values are clustered by run: their integer primary key (the rowid) is run_id * 1000000 + seq. */
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM pragma_table_info('metric_values')"
-				       " WHERE name = 'value_id' AND pk = 1 AND type = 'INTEGER'"),
-			 1);
+	if (is_pg()) {
+		/* PostgreSQL's types: JSONB where transformers v1 used JSON, BIGINT ids, TIMESTAMPTZ times. */
+		const char *types[][3] = {
+			{"benchmarks", "metadata", "jsonb"},
+			{"model_measurements", "measurements", "jsonb"},
+			{"machines", "gpus", "jsonb"},
+			{"benchmarks", "params", "text"},
+			{"benchmarks", "benchmark_id", "bigint"},
+			{"runs", "run_id", "bigint"},
+			{"device_measurements", "measurement_id", "bigint"},
+			{"metric_values", "value_id", "bigint"},
+			{"metric_values", "value", "double precision"},
+			{"runs", "started_at", "timestamp with time zone"},
+			{"device_measurements", "time", "timestamp with time zone"},
+			{"commits", "commit_time", "timestamp with time zone"},
+		};
+		for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+			char *type = column_type(path, types[i][0], types[i][1]);
+			if (strcmp(type, types[i][2]) != 0)
+				fail_msg("%s.%s is '%s', not %s", types[i][0], types[i][1], type, types[i][2]);
+			free(type);
+		}
+		assert_int_equal(raw_int(path, "SELECT count(*) FROM information_schema.table_constraints t"
+					       " JOIN information_schema.key_column_usage k USING (constraint_name, table_name)"
+					       " WHERE t.table_name = 'metric_values' AND t.constraint_type = 'PRIMARY KEY'"
+					       " AND k.column_name = 'value_id'"),
+				 1);
+	} else {
+		/* Metric values are clustered by run: their integer primary key (the rowid) is run_id * 1000000 + seq. */
+		assert_int_equal(raw_int(path, "SELECT count(*) FROM pragma_table_info('metric_values')"
+					       " WHERE name = 'value_id' AND pk = 1 AND type = 'INTEGER'"),
+				 1);
+	}
 	/* SQL written against one row per value keeps working through the view. */
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'metrics'"),
-			 1);
-	char *columns = raw_text(path, "SELECT group_concat(name, ',') FROM pragma_table_info('metrics')");
+	assert_true(table_exists(path, "metrics", true));
+	char *columns = is_pg() ? raw_text(path, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position)"
+						 " FROM information_schema.columns WHERE table_name = 'metrics'")
+				: raw_text(path, "SELECT group_concat(name, ',') FROM pragma_table_info('metrics')");
 	assert_string_equal(columns, "run_id,seq,name,value,unit,better");
 	free(columns);
 	free(path);
@@ -296,17 +584,17 @@ static void test_schema_created(void **state)
 
 static void test_reopen_idempotent(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	bl_store_close(s);
-	char *schema1 = raw_text(path, "SELECT group_concat(sql, ';') FROM sqlite_master");
+	char *schema1 = schema_signature(path);
 	for (int i = 0; i < 3; i++) {
 		s = open_ok(path);
 		assert_int_equal(add_machine(s, "fp1", "host1"), mid);
 		bl_store_close(s);
 	}
-	char *schema2 = raw_text(path, "SELECT group_concat(sql, ';') FROM sqlite_master");
+	char *schema2 = schema_signature(path);
 	assert_string_equal(schema1, schema2);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_version"), 1);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM machines"), 1);
@@ -315,59 +603,121 @@ static void test_reopen_idempotent(void **state)
 	free(path);
 }
 
+/* What a refused open must leave as it was: the file's bytes, or the
+ * database's schema, version and rows. */
+static char *state_of(const char *path)
+{
+	if (!is_pg()) {
+		struct bl_buf b;
+		read_bytes(path, &b);
+		/* As hex: the file may hold NUL bytes. */
+		struct bl_buf hex;
+		bl_buf_init(&hex);
+		for (size_t i = 0; i < b.len; i++)
+			bl_buf_printf(&hex, "%02x", (unsigned char)b.data[i]);
+		bl_buf_release(&b);
+		return bl_buf_detach(&hex);
+	}
+	char *schema = schema_signature(path);
+	char *version = table_exists(path, "schema_version", false)
+				? raw_text(path, "SELECT string_agg(version::text, ',') FROM schema_version")
+				: bl_xstrdup("-");
+	char *machines = table_exists(path, "machines", false)
+				 ? raw_text(path, "SELECT count(*) FROM machines")
+				 : bl_xstrdup("-");
+	char *all = bl_xasprintf("%s|%s|%s", schema, version, machines);
+	free(schema);
+	free(version);
+	free(machines);
+	return all;
+}
+
 static void expect_refused_unchanged(const char *path, const char *expect)
 {
-	struct bl_buf before, after;
-	read_bytes(path, &before);
+	char *before = state_of(path);
 	struct bl_store *s = NULL;
 	struct bl_error err = {{0}};
 	assert_int_equal(bl_store_open(path, &s, &err), -1);
 	assert_null(s);
 	if (!strstr(err.msg, expect))
 		fail_msg("message '%s' lacks '%s'", err.msg, expect);
-	read_bytes(path, &after);
-	assert_int_equal(before.len, after.len);
-	assert_memory_equal(before.data, after.data, before.len);
-	bl_buf_release(&before);
-	bl_buf_release(&after);
+	char *after = state_of(path);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
 }
 
 static void test_newer_version_refused(void **state)
 {
-	/* A store written by a future benchline (WAL mode, full schema). */
-	char *path = fresh_path();
+	/* A store written by a future benchline (full schema). */
+	char *path = fresh_target();
+	char *name = shown(path);
 	struct bl_store *s = open_ok(path);
 	add_machine(s, "fp1", "host1");
 	bl_store_close(s);
 	raw_exec(path, "UPDATE schema_version SET version = 7");
 	char *expect = bl_xasprintf(
-		"database '%s' has schema version 7, newer than this benchline (%d); upgrade benchline", path,
+		"database '%s' has schema version 7, newer than this benchline (%d); upgrade benchline", name,
 		BL_SCHEMA_VERSION);
 	expect_refused_unchanged(path, expect);
 	/* Refused again: nothing was migrated or rewritten on the first try. */
 	expect_refused_unchanged(path, expect);
 	assert_int_equal(raw_int(path, "SELECT version FROM schema_version"), 7);
 	free(expect);
+	free(name);
 	free(path);
 
-	/* A rollback-journal file: opening must not even switch it to WAL. */
-	path = fresh_path();
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE schema_version (version INTEGER NOT NULL);"
-					  " INSERT INTO schema_version VALUES (7);",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
-	expect = bl_xasprintf("database '%s' has schema version 7", path);
+	/* Only a version table (SQLite: a rollback-journal file; opening must
+	 * not even switch it to WAL): no table is added. */
+	path = fresh_target();
+	name = shown(path);
+	if (is_pg()) {
+		raw_exec(path, "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+			       " INSERT INTO schema_version VALUES (7)");
+	} else {
+		sqlite3 *db = NULL;
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+						  " INSERT INTO schema_version VALUES (7);",
+					      NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+	}
+	expect = bl_xasprintf("database '%s' has schema version 7", name);
 	expect_refused_unchanged(path, expect);
-	char *wal = bl_xasprintf("%s-wal", path);
-	assert_false(file_exists(wal));
-	char *mode = raw_text(path, "PRAGMA journal_mode");
-	assert_string_equal(mode, "delete");
-	free(mode);
-	free(wal);
+	assert_int_equal(table_count(path), 1);
+	if (!is_pg()) {
+		char *wal = bl_xasprintf("%s-wal", path);
+		assert_false(file_exists(wal));
+		char *mode = raw_text(path, "PRAGMA journal_mode");
+		assert_string_equal(mode, "delete");
+		free(mode);
+		free(wal);
+	}
 	free(expect);
+	free(name);
+	free(path);
+}
+
+/* Some other program's database is not taken over. */
+static void test_foreign_database(void **state)
+{
+	char *path = fresh_target();
+	char *name = shown(path);
+	if (is_pg()) {
+		raw_exec(path, "CREATE TABLE notes (t TEXT)");
+	} else {
+		sqlite3 *db = NULL;
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "CREATE TABLE notes (t TEXT)", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+	}
+	char *expect = bl_xasprintf("'%s': it is a %s database but not a benchline one", name,
+				    is_pg() ? "PostgreSQL" : "SQLite");
+	expect_refused_unchanged(path, expect);
+	assert_int_equal(table_count(path), 1);
+	free(expect);
+	free(name);
 	free(path);
 }
 
@@ -378,17 +728,6 @@ static void test_not_a_database(void **state)
 	struct bl_error err = {{0}};
 	assert_int_equal(bl_write_file_atomic(path, junk, strlen(junk), &err), 0);
 	char *expect = bl_xasprintf("'%s' is not a SQLite database", path);
-	expect_refused_unchanged(path, expect);
-	free(expect);
-	free(path);
-
-	/* Some other program's SQLite database is not taken over either. */
-	path = fresh_path();
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE notes (t TEXT)", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	expect = bl_xasprintf("'%s': it is a SQLite database but not a benchline one", path);
 	expect_refused_unchanged(path, expect);
 	free(expect);
 
@@ -406,20 +745,73 @@ static void test_not_a_database(void **state)
 	free(path);
 }
 
-static void test_postgres_not_built(void **state)
+/* Targets: URLs are shown without their password; unknown schemes are
+ * refused rather than taken for file names. */
+static void test_store_targets(void **state)
 {
+	const char *cases[][2] = {
+		{"postgresql://bench:s3cret@db.example.com/metrics", "postgresql://bench:***@db.example.com/metrics"},
+		{"postgres://bench:p%40ss@db:5433/m?sslmode=require", "postgres://bench:***@db:5433/m?sslmode=require"},
+		{"postgresql://bench:a@b@db/m", "postgresql://bench:***@db/m"},
+		{"postgresql://bench@db/m?password=s3cret&sslmode=require",
+		 "postgresql://bench@db/m?password=***&sslmode=require"},
+		{"postgresql://db/metrics", "postgresql://db/metrics"},
+		{"/path/to/results.db", "/path/to/results.db"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = bl_store_display_name(cases[i][0]);
+		assert_string_equal(got, cases[i][1]);
+		free(got);
+	}
+	assert_true(bl_store_is_postgres("postgres://db/m"));
+	assert_true(bl_store_is_postgres("postgresql://db/m"));
+	assert_false(bl_store_is_postgres("/tmp/postgresql://x"));
+
 	struct bl_store *s = NULL;
 	struct bl_error err = {{0}};
-	assert_int_equal(bl_store_open("postgresql://bench:s3cret@db.example.com/metrics", &s, &err), -1);
+	/* Nothing listens on port 1: a clear message, the URL redacted. */
+	assert_int_equal(bl_store_open("postgresql://bench:s3cret@127.0.0.1:1/metrics", &s, &err), -1);
 	assert_null(s);
-	assert_non_null(strstr(err.msg, "PostgreSQL support is not built in yet"));
+	if (!strstr(err.msg, "cannot connect to store 'postgresql://bench:***@127.0.0.1:1/metrics': "))
+		fail_msg("unexpected message: %s", err.msg);
+	assert_non_null(strstr(err.msg, "Connection refused"));
 	assert_null(strstr(err.msg, "s3cret"));
-	assert_non_null(strstr(err.msg, "postgresql://bench:***@db.example.com/metrics"));
-	assert_int_equal(bl_store_open("postgres://db/metrics", &s, &err), -1);
-	assert_non_null(strstr(err.msg, "PostgreSQL support is not built in yet"));
+	assert_null(strchr(err.msg, '\n'));
 	assert_int_equal(bl_store_open("mysql://db/metrics", &s, &err), -1);
 	assert_non_null(strstr(err.msg, "unknown store type 'mysql'"));
 	assert_int_equal(bl_store_open("", &s, &err), -1);
+}
+
+/* A wrong password or database: the message names the server (redacted) and says why. */
+static void test_pg_connection_errors(void **state)
+{
+	struct bl_store *s = NULL;
+	struct bl_error err = {{0}};
+	/* The test URL is postgresql://USER:PASSWORD@HOST:PORT/DB: swap the password. */
+	const char *auth = strstr(pg_url, "://") + 3;
+	const char *colon = strchr(auth, ':'), *at = strrchr(pg_url, '@');
+	assert_true(colon && at && colon < at);
+	char *password = bl_xstrndup(colon + 1, (size_t)(at - colon - 1));
+	char *wrong = bl_xasprintf("%.*sWrongPassw0rd%s", (int)(colon + 1 - pg_url), pg_url, at);
+	assert_int_equal(bl_store_open(wrong, &s, &err), -1);
+	assert_null(s);
+	char *name = shown(wrong);
+	char *expect = bl_xasprintf("cannot connect to store '%s': ", name);
+	if (!strstr(err.msg, expect) || !strstr(err.msg, "password authentication failed"))
+		fail_msg("unexpected message: %s", err.msg);
+	assert_null(strstr(err.msg, "WrongPassw0rd"));
+	assert_null(strstr(err.msg, password));
+	free(expect);
+	free(name);
+	free(wrong);
+
+	char *missing = url_with_db(pg_url, "no_such_database");
+	assert_int_equal(bl_store_open(missing, &s, &err), -1);
+	assert_non_null(strstr(err.msg, "no_such_database"));
+	assert_non_null(strstr(err.msg, "does not exist"));
+	assert_null(strstr(err.msg, password));
+	free(missing);
+	free(password);
 }
 
 static void test_sync_setting(void **state)
@@ -440,7 +832,7 @@ static void test_sync_setting(void **state)
 
 static void test_machine_upsert(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t a = add_machine(s, "fp-a", "alpha");
 	assert_true(a > 0);
@@ -459,7 +851,7 @@ static void test_machine_upsert(void **state)
 	char *host = raw_text(path, "SELECT hostname FROM machines WHERE fingerprint = 'fp-a'");
 	assert_string_equal(host, "alpha-renamed");
 	free(host);
-	char *created = raw_text(path, "SELECT created_at FROM machines WHERE fingerprint = 'fp-a'");
+	char *created = raw_time(path, "created_at", "FROM machines WHERE fingerprint = 'fp-a'");
 	assert_int_equal(strlen(created), 24); /* 2026-11-26T15:30:00.123Z */
 	assert_int_equal(created[23], 'Z');
 	assert_int_equal(created[19], '.');
@@ -469,7 +861,7 @@ static void test_machine_upsert(void **state)
 
 static void test_put_commit_upsert(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	put_commit_ok(s, "/src/repo", SHA_A, 1795707000, "First subject");
 	put_commit_ok(s, "/src/repo", SHA_A, 1795707000, "Amended subject");
@@ -479,7 +871,7 @@ static void test_put_commit_upsert(void **state)
 	char *subj = raw_text(path, "SELECT subject FROM commits WHERE repository = '/src/repo'");
 	assert_string_equal(subj, "Amended subject");
 	free(subj);
-	char *t = raw_text(path, "SELECT commit_time FROM commits WHERE repository = '/src/repo'");
+	char *t = raw_time(path, "commit_time", "FROM commits WHERE repository = '/src/repo'");
 	assert_string_equal(t, "2026-11-26T15:30:00.000Z");
 	free(t);
 	free(path);
@@ -487,7 +879,7 @@ static void test_put_commit_upsert(void **state)
 
 static void test_open_case(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	struct bl_case_key k = case_key(mid, SHA_A, "compress", "{\"level\":\"1\"}");
@@ -582,7 +974,7 @@ static void assert_counts(const char *path, struct row_counts want)
 
 static void test_add_run_stores_everything(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	struct bl_case_state st;
@@ -610,7 +1002,9 @@ static void test_add_run_stores_everything(void **state)
 	assert_int_equal(bl_store_add_run(s, &dup, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "measured run 0 of benchmark"));
 	assert_non_null(strstr(err.msg, "already stored"));
-	assert_non_null(strstr(err.msg, path));
+	char *name = shown(path);
+	assert_non_null(strstr(err.msg, name));
+	free(name);
 	/* Warm-ups have their own numbering and are never unique-checked against measured runs. */
 	struct bl_run_record w = run_record(bid, true, 0, 2.0, metrics, 1);
 	add_run_ok(s, &w);
@@ -631,7 +1025,7 @@ static void test_add_run_stores_everything(void **state)
 				 (long long)run_id);
 	assert_int_equal(raw_int(path, sql), 1);
 	free(sql);
-	char *started = raw_text(path, "SELECT started_at FROM runs WHERE kind = 'measured' AND idx = 0");
+	char *started = raw_time(path, "started_at", "FROM runs WHERE kind = 'measured' AND idx = 0");
 	assert_string_equal(started, "2026-11-26T15:30:00.123Z");
 	free(started);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs WHERE idx = 1 AND exit_code IS NULL"
@@ -644,10 +1038,12 @@ static void test_add_run_stores_everything(void **state)
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM metrics WHERE name = 'ratio' AND unit IS NULL"
 				       " AND better IS NULL"),
 			 1);
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM model_measurements m JOIN runs r USING (run_id)"
-				       " WHERE r.kind = 'measured' AND m.benchmark_id = r.benchmark_id"
-				       " AND json_extract(m.measurements, '$.model_load_time') = 2.5"),
-			 1);
+	sql = bl_xasprintf("SELECT count(*) FROM model_measurements m JOIN runs r USING (run_id)"
+			   " WHERE r.kind = 'measured' AND m.benchmark_id = r.benchmark_id AND %s = 2.5",
+			   is_pg() ? "(m.measurements->>'model_load_time')::float8"
+				   : "json_extract(m.measurements, '$.model_load_time')");
+	assert_int_equal(raw_int(path, sql), 1);
+	free(sql);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs WHERE wall_s = 9.0"), 0);
 	/* The timed-out run marked its case failed in its own transaction. */
 	char *status = raw_text(path, "SELECT status FROM benchmarks");
@@ -658,7 +1054,7 @@ static void test_add_run_stores_everything(void **state)
 
 static void test_failed_add_run_leaves_nothing(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	struct bl_case_state st;
@@ -691,16 +1087,15 @@ static void test_failed_add_run_leaves_nothing(void **state)
 	assert_counts(path, (struct row_counts){0, 0, 0});
 
 	/* A constraint failure raised by SQLite itself, half-way through the run's metrics. */
-	raw_exec(path, "CREATE TRIGGER forced_failure BEFORE INSERT ON metric_values WHEN NEW.metric_key ="
-		       " (SELECT metric_key FROM metric_names WHERE name = 'boom')"
-		       " BEGIN SELECT RAISE(ABORT, 'forced constraint failure'); END");
+	force_failure(path, "metric_values", "NEW.metric_key = (SELECT metric_key FROM metric_names WHERE name = 'boom')",
+		      "forced constraint failure");
 	struct bl_metric boom[] = {{.name = (char *)"a", .value = 1}, {.name = (char *)"boom", .value = 2}};
 	r = run_record(bid, false, 0, 1.0, boom, 2);
 	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "forced constraint failure"));
 	assert_non_null(strstr(err.msg, "metric 'boom'"));
 	assert_counts(path, (struct row_counts){0, 0, 0});
-	raw_exec(path, "DROP TRIGGER forced_failure");
+	unforce_failure(path, "metric_values");
 
 	/* A run of a case that does not exist. */
 	r = run_record(bid + 100, false, 0, 1.0, good, 2);
@@ -828,7 +1223,7 @@ static void test_device_samples_batches(void **state)
 
 static void test_device_samples(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	struct bl_case_state st;
@@ -878,7 +1273,7 @@ static void test_device_samples(void **state)
 	free(sql);
 	/* the warm-up flag and the time: start + t_ns, in the schema's one format */
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements WHERE warmup = 1"), 1);
-	char *t = raw_text(path, "SELECT time FROM device_measurements WHERE t_ns = 10000000 AND gpu_index IS NULL");
+	char *t = raw_time(path, "time", "FROM device_measurements WHERE t_ns = 10000000 AND gpu_index IS NULL");
 	assert_string_equal(t, "2026-11-26T15:30:00.133Z");
 	free(t);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements WHERE cpu_util = 105 AND t_ns = 50000000"
@@ -920,8 +1315,7 @@ static void test_device_samples(void **state)
 	bl_store_close(s);
 
 	/* A failure in the middle of the samples leaves nothing of the run. */
-	raw_exec(path, "CREATE TRIGGER forced_failure BEFORE INSERT ON device_measurements WHEN NEW.t_ns = 350000000"
-		       " BEGIN SELECT RAISE(ABORT, 'forced sample failure'); END");
+	force_failure(path, "device_measurements", "NEW.t_ns = 350000000", "forced sample failure");
 	s = open_ok(path);
 	struct bl_metric good[] = {{.name = (char *)"a", .value = 1}};
 	r = run_record(bid, false, 2, 0.4, good, 1);
@@ -937,12 +1331,35 @@ static void test_device_samples(void **state)
 	r.samples = NULL;
 	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "device samples missing"));
-	raw_exec(path, "DROP TRIGGER forced_failure");
+	unforce_failure(path, "device_measurements");
 	/* and the store goes on */
 	r.samples = x;
 	add_run_ok(s, &r);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements"), 120);
 	bl_store_close(s);
+
+	/* A sample must name a stored run of its own case... */
+	const char *fk = is_pg() ? "" : "PRAGMA foreign_keys = ON; ";
+	char *bad = bl_xasprintf("%sINSERT INTO device_measurements (benchmark_id, run_id, time) VALUES (%lld, 987654,"
+				 " '2026-11-26T15:30:00.000Z')", fk, (long long)bid);
+	char *msg = raw_exec_error(path, bad);
+	assert_true(strstr(msg, "FOREIGN KEY") || strstr(msg, "does not exist"));
+	free(msg);
+	free(bad);
+	if (is_pg()) {
+		/* (PostgreSQL also refuses a run of another case: the check is per statement, see docs/SCHEMA.md) */
+		bad = bl_xasprintf("INSERT INTO device_measurements (benchmark_id, run_id, time) VALUES (%lld, %lld, now())",
+				   (long long)bid + 1000, (long long)run_id);
+		msg = raw_exec_error(path, bad);
+		assert_non_null(strstr(msg, "does not exist"));
+		free(msg);
+		free(bad);
+	}
+	/* ...and deleting a run deletes its samples. */
+	char *del = bl_xasprintf("%sDELETE FROM runs WHERE run_id = %lld", fk, (long long)warm_id);
+	raw_exec(path, del);
+	free(del);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM device_measurements"), 80);
 	free(path);
 }
 
@@ -950,7 +1367,7 @@ static void test_device_samples(void **state)
  * names its metric and leaves nothing; the values keep their order. */
 static void test_many_metrics(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	struct bl_case_state st;
@@ -965,15 +1382,14 @@ static void test_many_metrics(void **state)
 		snprintf(names[i], sizeof(names[i]), "m%d", i);
 		m[i] = (struct bl_metric){.name = names[i], .value = i * 0.5, .unit = (char *)"s"};
 	}
-	raw_exec(path, "CREATE TRIGGER forced_failure BEFORE INSERT ON metric_values WHEN NEW.metric_key ="
-		       " (SELECT metric_key FROM metric_names WHERE name = 'm29')"
-		       " BEGIN SELECT RAISE(ABORT, 'forced constraint failure'); END");
+	force_failure(path, "metric_values", "NEW.metric_key = (SELECT metric_key FROM metric_names WHERE name = 'm29')",
+		      "forced constraint failure");
 	struct bl_run_record r = run_record(bid, false, 0, 1.0, m, 40);
 	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "metric 'm29'"));
 	assert_non_null(strstr(err.msg, "forced constraint failure"));
 	assert_counts(path, (struct row_counts){0, 0, 0});
-	raw_exec(path, "DROP TRIGGER forced_failure");
+	unforce_failure(path, "metric_values");
 
 	int64_t run_id = add_run_ok(s, &r);
 	assert_counts(path, (struct row_counts){1, 40, 0});
@@ -982,8 +1398,7 @@ static void test_many_metrics(void **state)
 				 (long long)run_id);
 	assert_int_equal(raw_int(path, sql), 40);
 	free(sql);
-	char *order = raw_text(path, "SELECT group_concat(name, ',') FROM (SELECT name FROM metrics ORDER BY seq"
-				     " LIMIT 3 OFFSET 15)");
+	char *order = raw_joined(path, "name", "SELECT name FROM metrics ORDER BY seq LIMIT 3 OFFSET 15");
 	assert_string_equal(order, "m15,m16,m17");
 	free(order);
 
@@ -1002,7 +1417,7 @@ static void test_many_metrics(void **state)
  * store remembers never outlive a rollback or a deleted row. */
 static void test_metric_dictionary(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	struct bl_case_state st;
@@ -1069,7 +1484,7 @@ static void test_metric_dictionary(void **state)
 
 	/* Deleting a case deletes its runs and their values. */
 	bl_store_close(s);
-	sql = bl_xasprintf("PRAGMA foreign_keys = ON; DELETE FROM benchmarks WHERE benchmark_id = %lld",
+	sql = bl_xasprintf("%sDELETE FROM benchmarks WHERE benchmark_id = %lld", is_pg() ? "" : "PRAGMA foreign_keys = ON; ",
 			   (long long)bid);
 	raw_exec(path, sql);
 	free(sql);
@@ -1194,7 +1609,7 @@ static void build_history(struct bl_store *s, int64_t *build_failed_id)
 
 static void test_foreach_point(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t failed_id;
 	build_history(s, &failed_id);
@@ -1293,7 +1708,7 @@ static void test_foreach_point(void **state)
 
 static void test_units_kept_apart(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	struct bl_case_state st;
@@ -1321,7 +1736,7 @@ static void test_units_kept_apart(void **state)
 
 static void test_typical_seconds(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	int64_t other = add_machine(s, "fp2", "host2");
@@ -1369,6 +1784,13 @@ static void test_typical_seconds(void **state)
 			.log_path = "/logs/build.log",
 		};
 		assert_int_equal(bl_store_add_build(s, &bld, &err), 0);
+		/* What push asks before copying a build. */
+		bool found = false;
+		assert_int_equal(bl_store_has_build(s, &bld, &found, &err), 0);
+		assert_true(found);
+		bld.build_key = NULL;
+		assert_int_equal(bl_store_has_build(s, &bld, &found, &err), 0);
+		assert_false(found);
 	}
 	assert_int_equal(bl_store_typical_seconds(s, mid, "zip", "{}", &run_s, &build_s, &err), 0);
 	assert_true(run_s == 2.0);
@@ -1377,6 +1799,186 @@ static void test_typical_seconds(void **state)
 	assert_true(run_s == 70.0);
 	assert_int_equal(bl_store_typical_seconds(s, other, "zip", "{}", &run_s, &build_s, &err), 0);
 	assert_true(run_s == -1 && build_s == 1000);
+	bl_store_close(s);
+	free(path);
+}
+
+/* ---- export (what push copies) ----------------------------------------------------------------------------------- */
+
+struct exported {
+	int machines, commits, builds, cases, runs;
+	int64_t machine_id, case_id;
+	char fingerprint[65], commit_subject[64], case_status[24], metadata[64];
+	int64_t author_time, case_created_ns, build_start_ns;
+	double build_s;
+	/* the measured run with samples */
+	size_t n_metrics, n_measurements, n_samples;
+	char metric_names[128], measurement[64];
+	int64_t start_ns, stored_ns;
+	struct bl_sample s0, s_last;
+	int warmups, peak_unknown, signal;
+};
+
+static int ex_machine(void *ctx, int64_t id, const struct bl_machine *m)
+{
+	struct exported *e = ctx;
+	e->machines++;
+	e->machine_id = id;
+	snprintf(e->fingerprint, sizeof(e->fingerprint), "%s", m->fingerprint);
+	assert_string_equal(m->hostname, "host1");
+	assert_int_equal(m->cpu_count, 8);
+	assert_int_equal(m->memory_bytes, 16LL << 30);
+	return 0;
+}
+
+static int ex_commit(void *ctx, const char *repository, const struct bl_commit_info *ci)
+{
+	struct exported *e = ctx;
+	e->commits++;
+	assert_string_equal(repository, "/src/repo");
+	snprintf(e->commit_subject, sizeof(e->commit_subject), "%s", ci->subject);
+	e->author_time = ci->author_time;
+	return 0;
+}
+
+static int ex_build(void *ctx, const struct bl_build_record *b)
+{
+	struct exported *e = ctx;
+	e->builds++;
+	assert_int_equal(b->machine_id, e->machine_id);
+	e->build_start_ns = b->start_unix_ns;
+	e->build_s = b->duration_s;
+	return 0;
+}
+
+static int ex_case(void *ctx, const struct bl_export_case *c)
+{
+	struct exported *e = ctx;
+	e->cases++;
+	e->case_id = c->benchmark_id;
+	assert_int_equal(c->key.machine_id, e->machine_id);
+	snprintf(e->case_status, sizeof(e->case_status), "%s", c->status);
+	snprintf(e->metadata, sizeof(e->metadata), "%s", c->key.metadata_json);
+	e->case_created_ns = c->key.created_unix_ns;
+	return 0;
+}
+
+static int ex_run(void *ctx, const struct bl_run_record *r)
+{
+	struct exported *e = ctx;
+	e->runs++;
+	assert_int_equal(r->benchmark_id, e->case_id);
+	if (r->warmup) {
+		e->warmups++;
+		return 0;
+	}
+	if (r->term_signal) {
+		e->signal = r->term_signal;
+		e->peak_unknown = r->peak_rss_bytes == -1;
+		assert_string_equal(r->status, "timeout");
+		return 0;
+	}
+	e->n_metrics = r->n_metrics;
+	e->n_measurements = r->n_measurements;
+	e->n_samples = r->n_samples;
+	e->start_ns = r->start_unix_ns;
+	e->stored_ns = r->stored_unix_ns;
+	assert_string_equal(r->cpu_list, "2-3");
+	for (size_t i = 0; i < r->n_metrics; i++)
+		snprintf(e->metric_names + strlen(e->metric_names), sizeof(e->metric_names) - strlen(e->metric_names),
+			 "%s%s:%s:%s:%g", i ? "," : "", r->metrics[i].name, r->metrics[i].unit ? r->metrics[i].unit : "-",
+			 bl_better_name(r->metrics[i].better) ? bl_better_name(r->metrics[i].better) : "-",
+			 r->metrics[i].value);
+	if (r->n_measurements)
+		snprintf(e->measurement, sizeof(e->measurement), "%s", r->measurements[0]);
+	if (r->n_samples) {
+		e->s0 = r->samples[0];
+		e->s_last = r->samples[r->n_samples - 1];
+	}
+	return 0;
+}
+
+/* Everything comes back as it was stored: records, samples regrouped per GPU, NULLs as invalid values. */
+static void test_export(void **state)
+{
+	char *path = fresh_path();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	put_commit_ok(s, "/src/repo", SHA_A, 1795707000, "First subject");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "decode", "{}");
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	struct bl_metric metrics[] = {
+		{.name = (char *)"latency", .value = 0.0123, .unit = (char *)"s", .better = BL_BETTER_LOWER},
+		{.name = (char *)"ratio", .value = 3},
+	};
+	char *measurements[] = {(char *)"{\"model_load_time\":2.5}"};
+	static struct bl_sample y[20];
+	fill_samples(y, 20, 2);
+	struct bl_run_record r = run_record(bid, false, 0, 1.25, metrics, 2);
+	r.measurements = measurements;
+	r.n_measurements = 1;
+	r.stored_unix_ns = 1795707111000000000LL;
+	r.cpu_list = "2-3";
+	r.samples = y;
+	r.n_samples = 20;
+	add_run_ok(s, &r);
+	struct bl_run_record w = run_record(bid, true, 0, 2.0, NULL, 0);
+	add_run_ok(s, &w);
+	struct bl_run_record killed = run_record(bid, false, 1, 3.0, NULL, 0);
+	killed.status = "timeout";
+	killed.term_signal = 9;
+	killed.peak_rss_bytes = -1;
+	add_run_ok(s, &killed);
+	struct bl_build_record b = {.repository = "/src/repo", .commit_sha = SHA_A, .machine_id = mid,
+				    .build_key = "key", .status = "ok", .start_unix_ns = 1795707000250000000LL,
+				    .duration_s = 12.5};
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_add_build(s, &b, &err), 0);
+	bool found = false;
+	assert_int_equal(bl_store_has_build(s, &b, &found, &err), 0);
+	assert_true(found);
+	b.start_unix_ns += 1000000;
+	assert_int_equal(bl_store_has_build(s, &b, &found, &err), 0);
+	assert_false(found);
+
+	struct exported e = {0};
+	static const struct bl_export_visitor v = {ex_machine, ex_commit, ex_build, ex_case, ex_run};
+	assert_int_equal(bl_store_export(s, &v, &e, &err), 0);
+	assert_int_equal(e.machines, 1);
+	assert_string_equal(e.fingerprint, "fp1");
+	assert_int_equal(e.commits, 1);
+	assert_string_equal(e.commit_subject, "First subject");
+	assert_int_equal(e.author_time, 1795707000 - 10);
+	assert_int_equal(e.builds, 1);
+	assert_int_equal(e.build_start_ns, 1795707000250000000LL);
+	assert_true(e.build_s == 12.5);
+	assert_int_equal(e.cases, 1);
+	assert_string_equal(e.case_status, "failed"); /* the timed-out run */
+	assert_string_equal(e.metadata, "{\"gpu_name\":\"none\"}");
+	assert_true(e.case_created_ns > 0);
+	assert_int_equal(e.runs, 3);
+	assert_int_equal(e.warmups, 1);
+	assert_int_equal(e.signal, 9);
+	assert_int_equal(e.peak_unknown, 1);
+	assert_string_equal(e.metric_names, "latency:s:lower:0.0123,ratio:-:-:3");
+	assert_int_equal(e.n_measurements, 1);
+	assert_string_equal(e.measurement, "{\"model_load_time\":2.5}");
+	assert_int_equal(e.stored_ns, 1795707111000000000LL);
+	assert_int_equal(e.start_ns, 1795707000123000000LL); /* milliseconds */
+	assert_int_equal(e.n_samples, 20);
+	assert_int_equal(e.s0.n_gpus, 2);
+	assert_true(e.s0.proc_cpu_pct.valid && e.s0.proc_cpu_pct.value == 100);
+	assert_true(e.s0.proc_rss_bytes.valid && e.s0.proc_rss_bytes.value == 2.0 * 1024 * 1024);
+	assert_false(e.s0.sys_mem_used_bytes.valid);
+	assert_true(e.s0.gpu[1].util_pct.valid && e.s0.gpu[1].util_pct.value == 51);
+	assert_true(e.s0.gpu[0].mem_used_bytes.value == 1024.0 * 1024 * 1024);
+	assert_true(e.s0.gpu[1].clock_reasons.valid && e.s0.gpu[1].clock_reasons.value == 4);
+	assert_false(e.s0.gpu[0].sm_clock_mhz.valid);
+	assert_int_equal(e.s_last.t_ns, 190000000);
+	assert_false(e.s_last.proc_cpu_pct.valid);
+	assert_int_equal(e.s_last.n_gpus, 2);
 	bl_store_close(s);
 	free(path);
 }
@@ -1426,7 +2028,7 @@ static void test_locked_database(void **state)
 /* Every run the store reported as stored survives kill -9 of the writer. */
 static void test_committed_runs_survive_kill(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	struct bl_case_state st;
@@ -1435,6 +2037,7 @@ static void test_committed_runs_survive_kill(void **state)
 	bl_case_state_release(&st);
 	bl_store_close(s);
 
+	raw_pg_close(); /* the child must not share the tests' connection */
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
 	pid_t pid = fork();
@@ -1484,19 +2087,31 @@ static void test_committed_runs_survive_kill(void **state)
 	char *sql = bl_xasprintf("SELECT count(*) FROM metrics");
 	assert_int_equal(raw_int(path, sql), (int64_t)runs * 50); /* whole runs only */
 	free(sql);
-	char *ok = raw_text(path, "PRAGMA integrity_check");
-	assert_string_equal(ok, "ok");
-	free(ok);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs"), (int64_t)runs);
+	if (!is_pg()) {
+		char *ok = raw_text(path, "PRAGMA integrity_check");
+		assert_string_equal(ok, "ok");
+		free(ok);
+	}
 	free(path);
 }
 
 static void test_integrity(void **state)
 {
-	char *path = fresh_path();
+	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t failed_id;
 	build_history(s, &failed_id);
 	bl_store_close(s);
+	/* No value without its run or its name (PostgreSQL enforces the other keys itself). */
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metric_values v WHERE NOT EXISTS (SELECT 1 FROM runs r"
+				       " WHERE v.value_id >= r.run_id * 1000000 AND v.value_id < (r.run_id + 1) * 1000000)"),
+			 0);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metric_values"), raw_int(path, "SELECT count(*) FROM metrics"));
+	if (is_pg()) {
+		free(path);
+		return;
+	}
 	char *ok = raw_text(path, "PRAGMA integrity_check");
 	assert_string_equal(ok, "ok");
 	free(ok);
@@ -1509,30 +2124,57 @@ static void test_integrity(void **state)
 	free(path);
 }
 
-int main(void)
+/* The tests of both backends, then those of one. */
+#define COMMON_TESTS                                                                                                  \
+	cmocka_unit_test(test_schema_created), cmocka_unit_test(test_reopen_idempotent),                              \
+		cmocka_unit_test(test_newer_version_refused), cmocka_unit_test(test_foreign_database),                \
+		cmocka_unit_test(test_machine_upsert), cmocka_unit_test(test_put_commit_upsert),                      \
+		cmocka_unit_test(test_open_case), cmocka_unit_test(test_add_run_stores_everything),                   \
+		cmocka_unit_test(test_failed_add_run_leaves_nothing), cmocka_unit_test(test_device_samples),          \
+		cmocka_unit_test(test_many_metrics), cmocka_unit_test(test_metric_dictionary),                        \
+		cmocka_unit_test(test_foreach_point), cmocka_unit_test(test_units_kept_apart),                        \
+		cmocka_unit_test(test_typical_seconds), cmocka_unit_test(test_committed_runs_survive_kill),           \
+		cmocka_unit_test(test_integrity)
+
+int main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_schema_created),
-		cmocka_unit_test(test_reopen_idempotent),
-		cmocka_unit_test(test_newer_version_refused),
+	const char *which = "all";
+	if (argc == 3 && !strcmp(argv[1], "--backend")) {
+		which = argv[2];
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: %s [--backend sqlite|postgresql|all]\n", argv[0]);
+		return 2;
+	}
+	bool want_sqlite = !strcmp(which, "all") || !strcmp(which, "sqlite");
+	bool want_pg = !strcmp(which, "all") || !strcmp(which, "postgresql");
+	if (!want_sqlite && !want_pg) {
+		fprintf(stderr, "unknown backend '%s'\n", which);
+		return 2;
+	}
+	const struct CMUnitTest sqlite_tests[] = {
+		COMMON_TESTS,
 		cmocka_unit_test(test_not_a_database),
-		cmocka_unit_test(test_postgres_not_built),
+		cmocka_unit_test(test_store_targets),
+		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_sync_setting),
-		cmocka_unit_test(test_machine_upsert),
-		cmocka_unit_test(test_put_commit_upsert),
-		cmocka_unit_test(test_open_case),
-		cmocka_unit_test(test_add_run_stores_everything),
-		cmocka_unit_test(test_failed_add_run_leaves_nothing),
-		cmocka_unit_test(test_device_samples),
 		cmocka_unit_test(test_device_samples_batches),
-		cmocka_unit_test(test_many_metrics),
-		cmocka_unit_test(test_metric_dictionary),
-		cmocka_unit_test(test_foreach_point),
-		cmocka_unit_test(test_units_kept_apart),
-		cmocka_unit_test(test_typical_seconds),
 		cmocka_unit_test(test_locked_database),
-		cmocka_unit_test(test_committed_runs_survive_kill),
-		cmocka_unit_test(test_integrity),
 	};
-	return cmocka_run_group_tests(tests, setup_scratch, teardown_scratch);
+	const struct CMUnitTest pg_tests[] = {
+		COMMON_TESTS,
+		cmocka_unit_test(test_pg_connection_errors),
+	};
+	int failed = 0;
+	if (want_sqlite)
+		failed += cmocka_run_group_tests_name("store on SQLite", sqlite_tests, setup_scratch, teardown_scratch);
+	if (want_pg) {
+		pg_url = getenv("BENCHLINE_TEST_PG_URL");
+		if (!pg_url || !*pg_url) {
+			printf("store on PostgreSQL: SKIPPED (BENCHLINE_TEST_PG_URL is not set; tests/pg-server.sh sets it)\n");
+			/* Asked for PostgreSQL alone: tell ctest it was skipped. */
+			return want_sqlite ? failed : 77;
+		}
+		failed += cmocka_run_group_tests_name("store on PostgreSQL", pg_tests, setup_pg, teardown_pg);
+	}
+	return failed;
 }
