@@ -4,9 +4,10 @@
 #
 # usage: bench/adaptive.sh BENCHLINE [TARGET_PCT] [MAX_RUNS]
 #
-# A repository with three benchmarks of different noise: a CPU-bound loop
-# (quiet), the same loop with some random sleep (moderate), and with a lot
-# (noisy). Two measurements on the same commit, in the same run of this
+# A repository with one benchmark in three cases of different noise: 50 ms
+# (quiet), 50 ms plus a random 0-3 ms (moderate), plus 0-15 ms (noisy). Timers,
+# not CPU work, so that the noise is the one chosen, not the machine's; run it
+# on a quiet machine. Two measurements on the same commit, in the same run of this
 # script:
 #   adaptive  `run --until-ci TARGET --max-runs MAX`: runs used per case;
 #   fixed     MAX runs per case; for each case, the smallest n whose first n
@@ -25,13 +26,12 @@ mkdir -p "$R"
 git -C "$R" init -q
 cat >"$R/work.sh" <<'SH'
 #!/bin/sh
-# usage: work.sh JITTER_MS  - a fixed CPU loop, then a random sleep of up to JITTER_MS
-i=0
-while [ $i -lt 60000 ]; do i=$((i + 1)); done
+# usage: work.sh JITTER_MS  - 50 ms, plus a uniformly random 0..JITTER_MS
 if [ "$1" -gt 0 ]; then
 	ms=$(( $(od -An -N2 -tu2 /dev/urandom) % $1 ))
-	sleep "0.$(printf %03d "$ms")"
+	exec sleep "0.$(printf %03d $((50 + ms)))"
 fi
+exec sleep 0.05
 SH
 chmod +x "$R/work.sh"
 cat >"$R/benchline.yaml" <<'YAML'
@@ -83,13 +83,17 @@ def median_ci_width(xs):
     return (s[best[1]] - s[best[0]]) / med
 
 a, f = walls(adb), walls(fdb)
-print("%-24s %9s %26s" % ("case", "adaptive", "fixed: runs to reach target"))
+print("%-24s %9s %26s %12s %8s" % ("case", "adaptive", "fixed: runs to reach target", "median (ms)", "CV"))
 need = {}
 for params in sorted(f):
     xs = f[params]
     n_need = next((n for n in range(6, len(xs) + 1) if (median_ci_width(xs[:n]) or 1e9) <= target), None)
     need[params] = n_need
-    print("%-24s %9d %26s" % (params, len(a.get(params, [])), n_need if n_need else ">%d" % cap))
+    med = sorted(xs)[len(xs) // 2]
+    mean = sum(xs) / len(xs)
+    cv = (sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)) ** 0.5 / mean
+    print("%-24s %9d %26s %12.2f %7.1f%%" % (params, len(a.get(params, [])), n_need if n_need else ">%d" % cap,
+                                            med * 1000, cv * 100))
 fixed_n = max((n or cap) for n in need.values())
 fixed_total = fixed_n * len(need)
 adaptive_total = sum(len(v) for v in a.values())
