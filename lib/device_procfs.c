@@ -64,6 +64,7 @@
 #define SCAN_BUDGET_NS 2000   /* children scans may cost this much per sample, amortised */
 #define SCAN_TIME_FACTOR 5000 /* ... or this fraction of the time (0.02 %: 2 us per 10 ms) */
 #define SCAN_CHEAP_NS 4000    /* a scan this cheap is done without asking /proc/loadavg first */
+#define SCAN_FILE_CAP_NS 20000 /* a scan's cost is taken as at most this per file it read */
 
 struct proc_entry {
 	pid_t pid;
@@ -241,14 +242,16 @@ static void push_pids_text(struct bl_device_target *t, const char *s)
 	}
 }
 
-/* Children of every thread: a thread other than the main one may fork too. */
-static void push_children_all_tasks(struct procfs_dev *p, struct bl_device_target *t, pid_t pid)
+/* Children of every thread: a thread other than the main one may fork too.
+ * Returns the number of files read, the task directory included. */
+static int push_children_all_tasks(struct procfs_dev *p, struct bl_device_target *t, pid_t pid)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%d/task", p->proc_root, (int)pid);
 	DIR *d = opendir(path);
 	if (!d)
-		return;
+		return 1;
+	int files = 1;
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		if (!isdigit((unsigned char)de->d_name[0]))
@@ -256,6 +259,7 @@ static void push_children_all_tasks(struct procfs_dev *p, struct bl_device_targe
 		char rel[300];
 		snprintf(rel, sizeof(rel), "%s/children", de->d_name);
 		int fd = openat(dirfd(d), rel, O_RDONLY | O_CLOEXEC);
+		files++;
 		if (fd < 0)
 			continue;
 		if (pread_text(fd, p->buf, sizeof(p->buf)) > 0)
@@ -263,6 +267,7 @@ static void push_children_all_tasks(struct procfs_dev *p, struct bl_device_targe
 		close(fd);
 	}
 	closedir(d);
+	return files;
 }
 
 /* The last pid the kernel handed out in our pid namespace (any process or
@@ -274,6 +279,18 @@ static long last_pid(struct procfs_dev *p)
 		return -1;
 	const char *sp = strrchr(b, ' ');
 	return sp ? strtol(sp + 1, NULL, 10) : -1;
+}
+
+/* A scan took `took` ns reading `files` files: what later scans are budgeted
+ * on. Capped per file, so that one scan preempted half-way (a loaded
+ * machine) does not put the next one off for seconds. */
+static void scan_done(struct procfs_dev *p, int64_t took, int files, long pid_mark)
+{
+	int64_t cap = (int64_t)(files > 0 ? files : 1) * SCAN_FILE_CAP_NS;
+	p->scan_cost_ns = took < cap ? took : cap;
+	p->scan_ns = bl_now_mono_ns();
+	p->since_scan = 0;
+	p->scan_last_pid = pid_mark;
 }
 
 /* Whether to look for new children in this sample; *pid_mark gets the last
@@ -329,6 +346,7 @@ static void sample_tree(struct procfs_dev *p, struct bl_device_target *t, struct
 	long pid_mark;
 	bool scan = scan_due(p, now, &pid_mark);
 	int64_t scan_cost = 0; /* the children files only: the stat reads are paid anyway */
+	int scan_files = 0;
 	t->n_pids = 0;
 	push_pid(t, t->root);
 	for (size_t i = 0; i < p->n_ent; i++)
@@ -354,17 +372,14 @@ static void sample_tree(struct procfs_dev *p, struct bl_device_target *t, struct
 		if (f.threads <= 1 && e->children_fd >= 0) {
 			if (pread_text(e->children_fd, p->buf, sizeof(p->buf)) > 0)
 				push_pids_text(t, p->buf);
+			scan_files++;
 		} else {
-			push_children_all_tasks(p, t, e->pid);
+			scan_files += push_children_all_tasks(p, t, e->pid);
 		}
 		scan_cost += bl_now_mono_ns() - t0;
 	}
-	if (scan) {
-		p->scan_cost_ns = scan_cost;
-		p->scan_ns = bl_now_mono_ns();
-		p->since_scan = 0;
-		p->scan_last_pid = pid_mark;
-	}
+	if (scan)
+		scan_done(p, scan_cost, scan_files, pid_mark);
 	p->since_scan++;
 	/* Ended processes: what was counted of them is already in their
 	 * parent's cutime, or will be once it waits for them. */
@@ -426,10 +441,8 @@ static void sample_cgroup(struct procfs_dev *p, struct bl_device_target *t, stru
 		}
 		if (n > 0)
 			push_pids_text(t, p->procs_buf);
-		p->scan_ns = bl_now_mono_ns();
-		p->scan_cost_ns = p->scan_ns - t0;
-		p->since_scan = 0;
-		p->scan_last_pid = pid_mark;
+		/* it walks every task: a cap of one file per pid listed */
+		scan_done(p, bl_now_mono_ns() - t0, (int)t->n_pids, pid_mark);
 	} else {
 		for (size_t i = 0; i < p->n_ent; i++)
 			push_pid(t, p->ent[i].pid);
