@@ -14,27 +14,34 @@
  *
  * Two ways to find the processes and their CPU, chosen per run at begin:
  *
- * With the run's cgroup (target->cgroup_fd, bl_run's own cgroup v2): the
- * processes are cgroup.procs, read every sample (one pread, however many
- * threads), and the CPU is usage_usec of cpu.stat, in microseconds, which
- * also counts every process that has exited since, however short-lived, and
- * daemons that left the process tree. Memory is still the sum of each
- * process's resident set (statm), as without a cgroup: memory.current would
- * add the page cache the run caused, and needs the memory controller.
+ * With the run's cgroup (target->cgroup_fd: bl_run's own cgroup v2, handed
+ * over only when the whole tree is in it): the processes are cgroup.procs
+ * and the CPU is usage_usec of cpu.stat, in microseconds, which also counts
+ * every process that has exited since, however short-lived, and daemons that
+ * left the process tree; one pread, however many threads. Memory is still
+ * the sum of each process's resident set (statm, kept open), as without a
+ * cgroup: memory.current would add the page cache the run caused, and needs
+ * the memory controller. Reading cgroup.procs walks every thread in the
+ * kernel, so it is reread on the same budget as the children files below.
  *
- * Without (no cgroup v2, no permission, no_cgroup): the tree is walked from
- * the root pid through /proc/PID/task/TID/children. Finding children is the
- * expensive part: a process's children hang off the thread that forked them,
- * so a process with many threads (PyTorch: ~100) needs one open/read/close
- * per thread, about 4 us each. So the tree is rescanned at a lower rate than
- * it is sampled, on a CPU budget: after a scan that took C ns, the next is
- * due once SCAN_BUDGET_NS x samples since, or C x SCAN_TIME_FACTOR of time
- * has passed, whichever comes first (a tree of one single-threaded process
- * costs ~1 us to scan, so it is rescanned every sample; one of 128 threads
- * about every 2-3 s at 10 ms). Between scans every known process is sampled
- * (its stat, kept open). The trade-off: a process born between two scans is
- * picked up at the next scan, and its CPU until then is counted in the
- * interval it is found in. CPU is utime + stime + cutime + cstime, so the
+ * Without (no cgroup v2, no permission, no_cgroup, or a child that forked
+ * before it joined): the tree is walked from the root pid through
+ * /proc/PID/task/TID/children. Finding children is the expensive part: a
+ * process's children hang off the thread that forked them, so a process with
+ * many threads (PyTorch: ~100) needs one open/read/close per thread, about
+ * 4 us each. So the tree is rescanned at a lower rate than it is sampled, on
+ * a CPU budget: after a scan that took C ns (counted as at most
+ * SCAN_FILE_CAP_NS a file, against preemption), the next is due once
+ * SCAN_BUDGET_NS x samples since, or C x SCAN_TIME_FACTOR of time, has
+ * passed, whichever comes first; and a scan costing more than SCAN_CHEAP_NS
+ * is only done if /proc/loadavg says a pid was handed out since the last
+ * one (else the budget starts again). A tree of a few single-threaded
+ * processes costs a few us to scan, so it is rescanned every sample or two;
+ * one of 128 threads every 2-3 s at 10 ms while something on the machine
+ * forks, never while nothing does. Between scans every known process is
+ * sampled (its stat, kept open), orphans included. The trade-off: a process
+ * born between two scans is picked up at the next scan, and its CPU until
+ * then is counted in the interval it is found in. CPU is utime + stime + cutime + cstime, so the
  * CPU of a child that was born and reaped by a process of the tree between
  * two samples (or two scans) still counts, in the parent's cutime, when the
  * parent waits for it; what the tree had already counted of a child that
