@@ -158,17 +158,20 @@ static int parse_stat(const char *s, struct stat_fields *f)
 	if (!p)
 		return -1;
 	p++;
-	/* p now points before field 3 (state); count fields from there. */
+	/* p now points before field 3 (state); count fields from there, and
+	 * convert only those used (negative ones, which these are not, read 0). */
 	uint64_t v[25] = {0};
 	int field = 2;
 	while (*p && field < 24) {
 		while (*p == ' ')
 			p++;
 		field++;
-		char *end;
-		v[field] = strtoull(p, &end, 10);
-		while (*p && *p != ' ')
-			p++;
+		bool used = field == 4 || (field >= 14 && field <= 17) || field == 20 || field == 24;
+		uint64_t x = 0;
+		for (; *p && *p != ' '; p++)
+			if (used && *p >= '0' && *p <= '9')
+				x = x * 10 + (uint64_t)(*p - '0');
+		v[field] = x;
 	}
 	if (field < 24)
 		return -1;
