@@ -316,7 +316,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (i == 2 && cg_fd < 0) {
-			snprintf(v[i].reason, sizeof(v[i].reason), "%s", cg_why);
+			snprintf(v[i].reason, sizeof(v[i].reason), "%.200s", cg_why);
 			continue;
 		}
 		variant_open(&v[i]);

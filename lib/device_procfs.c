@@ -14,27 +14,34 @@
  *
  * Two ways to find the processes and their CPU, chosen per run at begin:
  *
- * With the run's cgroup (target->cgroup_fd, bl_run's own cgroup v2): the
- * processes are cgroup.procs, read every sample (one pread, however many
- * threads), and the CPU is usage_usec of cpu.stat, in microseconds, which
- * also counts every process that has exited since, however short-lived, and
- * daemons that left the process tree. Memory is still the sum of each
- * process's resident set (statm), as without a cgroup: memory.current would
- * add the page cache the run caused, and needs the memory controller.
+ * With the run's cgroup (target->cgroup_fd: bl_run's own cgroup v2, handed
+ * over only when the whole tree is in it): the processes are cgroup.procs
+ * and the CPU is usage_usec of cpu.stat, in microseconds, which also counts
+ * every process that has exited since, however short-lived, and daemons that
+ * left the process tree; one pread, however many threads. Memory is still
+ * the sum of each process's resident set (statm, kept open), as without a
+ * cgroup: memory.current would add the page cache the run caused, and needs
+ * the memory controller. Reading cgroup.procs walks every thread in the
+ * kernel, so it is reread on the same budget as the children files below.
  *
- * Without (no cgroup v2, no permission, no_cgroup): the tree is walked from
- * the root pid through /proc/PID/task/TID/children. Finding children is the
- * expensive part: a process's children hang off the thread that forked them,
- * so a process with many threads (PyTorch: ~100) needs one open/read/close
- * per thread, about 4 us each. So the tree is rescanned at a lower rate than
- * it is sampled, on a CPU budget: after a scan that took C ns, the next is
- * due once SCAN_BUDGET_NS x samples since, or C x SCAN_TIME_FACTOR of time
- * has passed, whichever comes first (a tree of one single-threaded process
- * costs ~1 us to scan, so it is rescanned every sample; one of 128 threads
- * about every 2-3 s at 10 ms). Between scans every known process is sampled
- * (its stat, kept open). The trade-off: a process born between two scans is
- * picked up at the next scan, and its CPU until then is counted in the
- * interval it is found in. CPU is utime + stime + cutime + cstime, so the
+ * Without (no cgroup v2, no permission, no_cgroup, or a child that forked
+ * before it joined): the tree is walked from the root pid through
+ * /proc/PID/task/TID/children. Finding children is the expensive part: a
+ * process's children hang off the thread that forked them, so a process with
+ * many threads (PyTorch: ~100) needs one open/read/close per thread, about
+ * 4 us each. So the tree is rescanned at a lower rate than it is sampled, on
+ * a CPU budget: after a scan that took C ns (counted as at most
+ * SCAN_FILE_CAP_NS a file, against preemption), the next is due once
+ * SCAN_BUDGET_NS x samples since, or C x SCAN_TIME_FACTOR of time, has
+ * passed, whichever comes first; and a scan costing more than SCAN_CHEAP_NS
+ * is only done if /proc/loadavg says a pid was handed out since the last
+ * one (else the budget starts again). A tree of a few single-threaded
+ * processes costs a few us to scan, so it is rescanned every sample or two;
+ * one of 128 threads every 2-3 s at 10 ms while something on the machine
+ * forks, never while nothing does. Between scans every known process is
+ * sampled (its stat, kept open), orphans included. The trade-off: a process
+ * born between two scans is picked up at the next scan, and its CPU until
+ * then is counted in the interval it is found in. CPU is utime + stime + cutime + cstime, so the
  * CPU of a child that was born and reaped by a process of the tree between
  * two samples (or two scans) still counts, in the parent's cutime, when the
  * parent waits for it; what the tree had already counted of a child that
@@ -64,6 +71,7 @@
 #define SCAN_BUDGET_NS 2000   /* children scans may cost this much per sample, amortised */
 #define SCAN_TIME_FACTOR 5000 /* ... or this fraction of the time (0.02 %: 2 us per 10 ms) */
 #define SCAN_CHEAP_NS 4000    /* a scan this cheap is done without asking /proc/loadavg first */
+#define SCAN_FILE_CAP_NS 20000 /* a scan's cost is taken as at most this per file it read */
 
 struct proc_entry {
 	pid_t pid;
@@ -150,17 +158,20 @@ static int parse_stat(const char *s, struct stat_fields *f)
 	if (!p)
 		return -1;
 	p++;
-	/* p now points before field 3 (state); count fields from there. */
+	/* p now points before field 3 (state); count fields from there, and
+	 * convert only those used (negative ones, which these are not, read 0). */
 	uint64_t v[25] = {0};
 	int field = 2;
 	while (*p && field < 24) {
 		while (*p == ' ')
 			p++;
 		field++;
-		char *end;
-		v[field] = strtoull(p, &end, 10);
-		while (*p && *p != ' ')
-			p++;
+		bool used = field == 4 || (field >= 14 && field <= 17) || field == 20 || field == 24;
+		uint64_t x = 0;
+		for (; *p && *p != ' '; p++)
+			if (used && *p >= '0' && *p <= '9')
+				x = x * 10 + (uint64_t)(*p - '0');
+		v[field] = x;
 	}
 	if (field < 24)
 		return -1;
@@ -241,14 +252,16 @@ static void push_pids_text(struct bl_device_target *t, const char *s)
 	}
 }
 
-/* Children of every thread: a thread other than the main one may fork too. */
-static void push_children_all_tasks(struct procfs_dev *p, struct bl_device_target *t, pid_t pid)
+/* Children of every thread: a thread other than the main one may fork too.
+ * Returns the number of files read, the task directory included. */
+static int push_children_all_tasks(struct procfs_dev *p, struct bl_device_target *t, pid_t pid)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%d/task", p->proc_root, (int)pid);
 	DIR *d = opendir(path);
 	if (!d)
-		return;
+		return 1;
+	int files = 1;
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		if (!isdigit((unsigned char)de->d_name[0]))
@@ -256,6 +269,7 @@ static void push_children_all_tasks(struct procfs_dev *p, struct bl_device_targe
 		char rel[300];
 		snprintf(rel, sizeof(rel), "%s/children", de->d_name);
 		int fd = openat(dirfd(d), rel, O_RDONLY | O_CLOEXEC);
+		files++;
 		if (fd < 0)
 			continue;
 		if (pread_text(fd, p->buf, sizeof(p->buf)) > 0)
@@ -263,6 +277,7 @@ static void push_children_all_tasks(struct procfs_dev *p, struct bl_device_targe
 		close(fd);
 	}
 	closedir(d);
+	return files;
 }
 
 /* The last pid the kernel handed out in our pid namespace (any process or
@@ -274,6 +289,18 @@ static long last_pid(struct procfs_dev *p)
 		return -1;
 	const char *sp = strrchr(b, ' ');
 	return sp ? strtol(sp + 1, NULL, 10) : -1;
+}
+
+/* A scan took `took` ns reading `files` files: what later scans are budgeted
+ * on. Capped per file, so that one scan preempted half-way (a loaded
+ * machine) does not put the next one off for seconds. */
+static void scan_done(struct procfs_dev *p, int64_t took, int files, long pid_mark)
+{
+	int64_t cap = (int64_t)(files > 0 ? files : 1) * SCAN_FILE_CAP_NS;
+	p->scan_cost_ns = took < cap ? took : cap;
+	p->scan_ns = bl_now_mono_ns();
+	p->since_scan = 0;
+	p->scan_last_pid = pid_mark;
 }
 
 /* Whether to look for new children in this sample; *pid_mark gets the last
@@ -329,6 +356,7 @@ static void sample_tree(struct procfs_dev *p, struct bl_device_target *t, struct
 	long pid_mark;
 	bool scan = scan_due(p, now, &pid_mark);
 	int64_t scan_cost = 0; /* the children files only: the stat reads are paid anyway */
+	int scan_files = 0;
 	t->n_pids = 0;
 	push_pid(t, t->root);
 	for (size_t i = 0; i < p->n_ent; i++)
@@ -354,17 +382,14 @@ static void sample_tree(struct procfs_dev *p, struct bl_device_target *t, struct
 		if (f.threads <= 1 && e->children_fd >= 0) {
 			if (pread_text(e->children_fd, p->buf, sizeof(p->buf)) > 0)
 				push_pids_text(t, p->buf);
+			scan_files++;
 		} else {
-			push_children_all_tasks(p, t, e->pid);
+			scan_files += push_children_all_tasks(p, t, e->pid);
 		}
 		scan_cost += bl_now_mono_ns() - t0;
 	}
-	if (scan) {
-		p->scan_cost_ns = scan_cost;
-		p->scan_ns = bl_now_mono_ns();
-		p->since_scan = 0;
-		p->scan_last_pid = pid_mark;
-	}
+	if (scan)
+		scan_done(p, scan_cost, scan_files, pid_mark);
 	p->since_scan++;
 	/* Ended processes: what was counted of them is already in their
 	 * parent's cutime, or will be once it waits for them. */
@@ -426,10 +451,8 @@ static void sample_cgroup(struct procfs_dev *p, struct bl_device_target *t, stru
 		}
 		if (n > 0)
 			push_pids_text(t, p->procs_buf);
-		p->scan_ns = bl_now_mono_ns();
-		p->scan_cost_ns = p->scan_ns - t0;
-		p->since_scan = 0;
-		p->scan_last_pid = pid_mark;
+		/* it walks every task: a cap of one file per pid listed */
+		scan_done(p, bl_now_mono_ns() - t0, (int)t->n_pids, pid_mark);
 	} else {
 		for (size_t i = 0; i < p->n_ent; i++)
 			push_pid(t, p->ent[i].pid);

@@ -25,7 +25,11 @@
  * child runs outside the cgroup, so memory it touches then is not in
  * memory.peak and a child forked in that window is not in the cgroup (it is
  * still in the process group, unless it calls setsid at once). We accept that
- * rather than reimplement a vfork-style spawn on clone3 ourselves. CPU
+ * rather than reimplement a vfork-style spawn on clone3 ourselves, but the
+ * on_start hook (the device sampler, which would take the cgroup's processes
+ * and cpu.stat for the run's) gets the cgroup only when the child had no
+ * child and one thread right after joining it, so that nothing can have
+ * escaped; else -1, and the sampler walks the process tree instead. CPU
  * time therefore always comes from wait4(): as a child subreaper we reap
  * every descendant that outlives its parent, so rusage covers the same tree as
  * cpu.stat and the exec window as well. A cgroup is only created when it adds
@@ -251,6 +255,33 @@ static void spawn_error(const struct bl_run_spec *spec, int rc, struct bl_run_re
 		return;
 	}
 	snprintf(res->spawn_error, sizeof(res->spawn_error), "cannot run '%s': %s", spec->argv[0], strerror(rc));
+}
+
+/*
+ * Called right after the child joined its cgroup: true when it has one
+ * thread and no child, so that everything it starts is born in the cgroup
+ * (a fork and a cgroup migration never overlap). False when it was quicker
+ * than us, or when /proc cannot tell.
+ */
+static bool nothing_forked_yet(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)pid, (long)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	if (n != 0)
+		return false; /* a child already, or unreadable */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (bl_rn_read_text(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return false;
+	/* num_threads is the 18th field after the command name */
+	const char *p = strrchr(buf, ')');
+	for (int field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	return p && strtol(p + 1, NULL, 10) == 1;
 }
 
 /* Builds the spawn attributes; in_cgroup_fd >= 0 clones straight into it. */
@@ -486,6 +517,8 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 			into_cgroup = false;
 		}
 	}
+	/* Whether the cgroup holds the whole tree: on_start hands it over only then. */
+	bool cg_whole = src == 0 && have_cg && into_cgroup;
 	if (src == 0 && have_cg && !into_cgroup) {
 		/* First thing after the spawn: every microsecond here is one in
 		 * which the child could fork something outside the cgroup. */
@@ -495,6 +528,8 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 			bl_cg_release(&cg, shared_locked);
 			have_cg = false;
 			rusage_peak = true;
+		} else {
+			cg_whole = nothing_forked_yet(pid);
 		}
 	}
 	if (g.status_fd >= 0 && src == 0)
@@ -516,7 +551,7 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 		goto closed;
 	}
 	if (spec->on_start)
-		spec->on_start(spec->ctx, pid, have_cg ? cg.dir_fd : -1);
+		spec->on_start(spec->ctx, pid, cg_whole ? cg.dir_fd : -1);
 
 	/* Wait for the exit while draining output and watching the clock. */
 	struct waiter waiter = {.notify = {-1, -1}};

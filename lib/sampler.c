@@ -6,17 +6,27 @@
  *
  * What it owns: the opened backends (struct bl_devices, opened once per
  * sampler so NVML initialises once per sweep, not per run), the target (the
- * benchmark's root pid and the pid list procfs fills), the sample array, the
- * summary, and at most one thread at a time.
+ * benchmark's root pid, the run's cgroup when the runner hands one over, and
+ * the pid list procfs fills), the sample array, the summary, and at most one
+ * thread at a time. The cgroup's directory fd is the runner's: procfs opens
+ * its own files in it at begin and closes them at end, before the runner
+ * removes the cgroup.
  *
  * How it starts: bl_sampler_start (or the runner's on_start hook) resets the
- * run, reads the energy counters, takes sample 0 in the caller's thread and
- * only then creates the thread. How it stops: bl_sampler_stop sets the stop
- * flag under the mutex, signals the condition variable, joins, and then takes
- * the last sample, reads energy again and computes the summary, all in the
- * caller's thread. So the caller and the thread never touch the samples at
- * the same time: pthread_create and pthread_join order every access, and the
- * mutex guards only the stop flag. Hence at least two samples per run.
+ * run, lets the backends begin it, reads the energy counters, takes sample 0
+ * in the caller's thread and only then creates the thread. How it stops:
+ * bl_sampler_stop sets the stop flag under the mutex, signals the condition
+ * variable, joins, and then takes the last sample, lets the backends end the
+ * run, reads energy again and computes the summary, all in the caller's
+ * thread. So the caller and the thread never touch the samples, the target
+ * or the backends' state at the same time: pthread_create and pthread_join
+ * order every access, and the mutex guards only the stop flag (ThreadSanitizer
+ * agrees: scripts/test.sh runs the sampler's tests under it). Hence at least
+ * two samples per run.
+ *
+ * Cost: what one sample costs is the backends' business (lib/device_procfs.c
+ * explains how the process tree is found cheaply, with or without a cgroup;
+ * bench/bench_sampler.c and docs/PERFORMANCE.md measure it).
  *
  * Timing: the thread waits for absolute deadlines start + k * interval on the
  * monotonic clock, so sampling cost does not make it drift. It waits with

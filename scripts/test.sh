@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # test.sh - the README's second command: install, build, run every test twice,
-# in the developer build and in the ASan+UBSan build. Ends with the combined
-# line "N passed, N failed" (and ", N skipped" when some did not run: the
-# PostgreSQL tests need the server binaries of the package postgresql, which
-# bootstrap.sh installs); exits non-zero when any test fails.
+# in the developer build and in the ASan+UBSan build, and the sampler's tests
+# (ctest label "sampler": test_sampler, test_device, e2e/t-device) a third
+# time under ThreadSanitizer. Ends with the combined line "N passed, N
+# failed" (and ", N skipped" when some did not run: the PostgreSQL tests need
+# the server binaries of the package postgresql, which bootstrap.sh
+# installs); exits non-zero when any test fails.
 #   SKIP_SANITIZE=1 scripts/test.sh   # developer build only (faster)
+#   SKIP_TSAN=1 scripts/test.sh       # without the ThreadSanitizer build
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh || exit 1
@@ -12,7 +15,7 @@ scripts/bootstrap.sh || exit 1
 passed=0
 failed=0
 skipped=0
-run_suite() { # NAME BUILD_DIR CMAKE_ARGS...
+run_suite() { # NAME BUILD_DIR CMAKE_ARGS...; BUILD_TARGETS and CTEST_ARGS narrow it down
 	local name=$1 dir=$2
 	shift 2
 	echo "== $name: building in $dir"
@@ -23,7 +26,8 @@ run_suite() { # NAME BUILD_DIR CMAKE_ARGS...
 	fi
 	echo "== $name: testing"
 	local log="$dir/ctest.log"
-	ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900 2>&1 | tee "$log"
+	# shellcheck disable=SC2086 # CTEST_ARGS is a list of words
+	ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900 ${CTEST_ARGS:-} 2>&1 | tee "$log"
 	local line total nfail
 	line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
@@ -48,6 +52,12 @@ run_suite "developer build" build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		run_suite "ASan+UBSan build" build-asan -DCMAKE_BUILD_TYPE=Debug -DBENCHLINE_SANITIZE=ON
+fi
+if [ "${SKIP_TSAN:-0}" != 1 ] && [ "${SKIP_SANITIZE:-0}" != 1 ]; then
+	# Only what the sampler tests need is built: the whole tree under TSan would double CI time.
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 BUILD_TARGETS="benchline test_sampler test_device" \
+		CTEST_ARGS="-L sampler" run_suite "TSan build (sampler tests)" build-tsan -DCMAKE_BUILD_TYPE=Debug \
+		-DBENCHLINE_TSAN=ON
 fi
 if [ "$skipped" -gt 0 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then
 	echo "SKIPPED: the PostgreSQL tests (no initdb/pg_ctl: install the Debian package postgresql)"

@@ -55,9 +55,11 @@ struct bl_run_spec {
 	const volatile int *interrupt;
 	/* Called right after the child started and right after it was reaped
 	 * (e.g. to start and stop a sampler). May be NULL. cgroup_fd is the
-	 * directory of the run's own cgroup v2, which the child has joined by
-	 * then, or -1 when the run has none; it is the runner's, open until
-	 * on_exit returns (openat it, never close it). */
+	 * directory of the run's own cgroup v2 when it holds the child's whole
+	 * tree: the child was cloned into it, or joined it before starting
+	 * anything. -1 when the run has none, or when the child may have forked
+	 * before joining (glibc < 2.39, runner.c). It is the runner's, open
+	 * until on_exit returns (openat it, never close it). */
 	void (*on_start)(void *ctx, pid_t pid, int cgroup_fd);
 	void (*on_exit)(void *ctx);
 	void *ctx;

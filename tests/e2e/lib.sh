@@ -78,6 +78,10 @@ run_bl() {
 	set -e
 	out=$(cat "$T/out")
 	err=$(cat "$T/err")
+	case "$err" in
+	*"WARNING: ThreadSanitizer"* | *"ERROR: AddressSanitizer"* | *"SUMMARY: UndefinedBehaviorSanitizer"*)
+		fail "sanitizer report from benchline $*: $err" ;;
+	esac
 }
 
 # A benchmark script that writes one protocol metric and takes a little time.
