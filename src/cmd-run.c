@@ -415,8 +415,8 @@ static int cmd_run_main(int argc, char **argv)
 		case OPT_CACHE: cache_opt = optarg; break;
 		case OPT_BENCH: bl_strvec_push(&only, optarg); break;
 		case OPT_UNTIL_CI:
-			if (bl_parse_percent(optarg, &so.until_ci) || so.until_ci <= 0 || so.until_ci >= 1) {
-				rc = cli_usage_error("run", "--until-ci needs a percentage above 0 and below 100 such as 1%%, got '%s'",
+			if (bl_parse_percent(optarg, &so.until_ci) || so.until_ci <= 0) {
+				rc = cli_usage_error("run", "--until-ci needs a percentage above 0 such as 1%%, got '%s'",
 						     optarg);
 				goto out;
 			}
