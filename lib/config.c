@@ -17,7 +17,7 @@
 /* Sources a benchmark's metrics may come from; the first is the default. */
 static const char *const metric_sources[] = {"protocol", NULL};
 
-static const char *const root_keys[] = {"version", "suite", "build", "defaults", "sampling", "analysis", "benchmarks", NULL};
+static const char *const root_keys[] = {"version", "suite", "build", "defaults", "sampling", "analysis", "report", "benchmarks", NULL};
 static const char *const build_keys[] = {"command", "commands", "shell", "timeout", "env", NULL};
 static const char *const defaults_keys[] = {"warmup", "repetitions", "timeout", NULL};
 static const char *const bench_keys[] = {"name",   "command",	  "shell",   "cwd",   "env",	 "params",
@@ -617,6 +617,8 @@ static int parse_root(struct bl_cfg_parser *p, struct bl_config *cfg)
 	bl_analysis_defaults(&cfg->analysis);
 	if ((v = bl_cfg_find_value(p, root, "analysis")) && bl_cfg_parse_analysis(p, v, &cfg->analysis))
 		return -1;
+	if ((v = bl_cfg_find_value(p, root, "report")) && bl_cfg_parse_report(p, v, &cfg->report))
+		return -1;
 	if (!(v = bl_cfg_find_value(p, root, "benchmarks")))
 		return bl_cfg_fail_at(p, root, "missing required key 'benchmarks' (expected a list of benchmarks)");
 	return parse_benchmarks(p, v, &d, cfg);
@@ -699,6 +701,7 @@ void bl_config_release(struct bl_config *cfg)
 	for (size_t i = 0; i < cfg->analysis.n_floors; i++)
 		free(cfg->analysis.floors[i].metric);
 	free(cfg->analysis.floors);
+	bl_report_cfg_release(&cfg->report);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -184,6 +184,11 @@ int bl_cfg_get_seconds(struct bl_cfg_parser *p, const struct bl_cfg_node *n, con
 /* The 'analysis' mapping: alpha, noise_floor, noise_floors. */
 int bl_cfg_parse_analysis(struct bl_cfg_parser *p, const struct bl_cfg_node *n, struct bl_analysis_cfg *a);
 
+/* ---- config_report.c ------------------------------------------------------------------------------------- */
+
+/* The 'report' mapping: commit_url, title. */
+int bl_cfg_parse_report(struct bl_cfg_parser *p, const struct bl_cfg_node *n, struct bl_report_cfg *r);
+
 /* ---- config_cases.c --------------------------------------------------------------------------------------- */
 
 /* A benchmark's parameters as {param} substitution needs them. All zero is "no parameters" and releasable. */

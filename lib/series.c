@@ -2,6 +2,8 @@
 #include "benchline/series.h"
 
 #include <jansson.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,47 @@ bool bl_metric_is_auxiliary(const char *name)
 		return *c == '_';
 	}
 	return false;
+}
+
+enum bl_better bl_metric_direction(enum bl_better recorded, const char *unit)
+{
+	if (recorded != BL_BETTER_UNKNOWN || !unit)
+		return recorded;
+	static const char *const lower[] = {"s", "ms", "us", "ns", "B", "KiB", "MiB", "GiB", "KB", "MB", "GB", "J"};
+	for (size_t i = 0; i < sizeof(lower) / sizeof(lower[0]); i++)
+		if (!strcmp(unit, lower[i]))
+			return BL_BETTER_LOWER;
+	size_t n = strlen(unit);
+	if (n > 2 && !strcmp(unit + n - 2, "/s"))
+		return BL_BETTER_HIGHER;
+	return BL_BETTER_UNKNOWN;
+}
+
+void bl_format_value(double v, const char *unit, char *out, size_t out_size)
+{
+	if (unit && !strcmp(unit, "s")) {
+		double a = fabs(v);
+		if (a >= 1 || a == 0)
+			snprintf(out, out_size, "%.3f s", v);
+		else if (a >= 1e-3)
+			snprintf(out, out_size, "%.2f ms", v * 1e3);
+		else if (a >= 1e-6)
+			snprintf(out, out_size, "%.2f us", v * 1e6);
+		else
+			snprintf(out, out_size, "%.1f ns", v * 1e9);
+	} else if (unit && !strcmp(unit, "B")) {
+		double a = fabs(v);
+		if (a >= 1 << 30)
+			snprintf(out, out_size, "%.2f GiB", v / (1 << 30));
+		else if (a >= 1 << 20)
+			snprintf(out, out_size, "%.1f MiB", v / (1 << 20));
+		else if (a >= 1 << 10)
+			snprintf(out, out_size, "%.1f KiB", v / (1 << 10));
+		else
+			snprintf(out, out_size, "%.0f B", v);
+	} else {
+		snprintf(out, out_size, "%.4g%s%s", v, unit && *unit ? " " : "", unit ? unit : "");
+	}
 }
 
 static bool same_str(const char *a, const char *b)
@@ -95,6 +138,7 @@ static void add_point(struct bl_series *s, size_t *cap, const struct bl_point *p
 	BL_GROW(s->points, *cap, s->n_points + 1);
 	struct bl_series_point *pt = &s->points[s->n_points++];
 	memset(pt, 0, sizeof(*pt));
+	pt->benchmark_id = p->benchmark_id;
 	pt->sha = bl_xstrdup(p->commit_sha);
 	pt->subject = bl_xstrdup(p->subject ? p->subject : "");
 	pt->commit_time = p->commit_time;

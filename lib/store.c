@@ -180,6 +180,14 @@ int bl_store_run_device(struct bl_store *s, int64_t run_id, bl_device_report_fn 
 	return s->ops->run_device(s, run_id, fn, ctx, err);
 }
 
+int bl_store_case_runs(struct bl_store *s, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx,
+		       struct bl_error *err)
+{
+	if (!s->ops->case_runs)
+		return bl_fail(err, "the %s store cannot list the runs of a case yet", s->ops->name);
+	return s->ops->case_runs(s, benchmark_id, fn, ctx, err);
+}
+
 void bl_case_state_release(struct bl_case_state *st)
 {
 	if (!st)

@@ -1,5 +1,6 @@
 /* analysis.c - shared judgement settings and verdict names (analysis.h). */
 #include "analysis.h"
+#include "benchline/series.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -58,16 +59,7 @@ void cli_print_verdict_counts(FILE *f, const size_t counts[CLI_VERDICT_COUNT])
 
 enum bl_better cli_metric_direction(enum bl_better recorded, const char *unit)
 {
-	if (recorded != BL_BETTER_UNKNOWN || !unit)
-		return recorded;
-	static const char *const lower[] = {"s", "ms", "us", "ns", "B", "KiB", "MiB", "GiB", "KB", "MB", "GB", "J"};
-	for (size_t i = 0; i < sizeof(lower) / sizeof(lower[0]); i++)
-		if (!strcmp(unit, lower[i]))
-			return BL_BETTER_LOWER;
-	size_t n = strlen(unit);
-	if (n > 2 && !strcmp(unit + n - 2, "/s"))
-		return BL_BETTER_HIGHER;
-	return BL_BETTER_UNKNOWN;
+	return bl_metric_direction(recorded, unit);
 }
 
 static void format_percent(double f, char *out, size_t size)

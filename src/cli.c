@@ -225,29 +225,7 @@ void cli_truncate(char *s, size_t max)
 
 void cli_format_value(double v, const char *unit, char *out, size_t out_size)
 {
-	if (unit && !strcmp(unit, "s")) {
-		double a = fabs(v);
-		if (a >= 1 || a == 0)
-			snprintf(out, out_size, "%.3f s", v);
-		else if (a >= 1e-3)
-			snprintf(out, out_size, "%.2f ms", v * 1e3);
-		else if (a >= 1e-6)
-			snprintf(out, out_size, "%.2f us", v * 1e6);
-		else
-			snprintf(out, out_size, "%.1f ns", v * 1e9);
-	} else if (unit && !strcmp(unit, "B")) {
-		double a = fabs(v);
-		if (a >= 1 << 30)
-			snprintf(out, out_size, "%.2f GiB", v / (1 << 30));
-		else if (a >= 1 << 20)
-			snprintf(out, out_size, "%.1f MiB", v / (1 << 20));
-		else if (a >= 1 << 10)
-			snprintf(out, out_size, "%.1f KiB", v / (1 << 10));
-		else
-			snprintf(out, out_size, "%.0f B", v);
-	} else {
-		snprintf(out, out_size, "%.4g%s%s", v, unit && *unit ? " " : "", unit ? unit : "");
-	}
+	bl_format_value(v, unit, out, out_size);
 }
 
 void cli_format_duration(double seconds, char *out, size_t out_size)

@@ -85,6 +85,7 @@ extern const struct cli_command cli_cmd_demo;
 extern const struct cli_command cli_cmd_detect;
 extern const struct cli_command cli_cmd_init;
 extern const struct cli_command cli_cmd_push;
+extern const struct cli_command cli_cmd_report;
 extern const struct cli_command cli_cmd_run;
 extern const struct cli_command cli_cmd_show;
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "analysis.h"
 #include "benchline/git.h"
+#include "benchline/report.h"
 #include "benchline/stats.h"
 
 #include <getopt.h>
@@ -27,6 +28,12 @@ static const char usage[] =
 	"  --db PATH           database (default: $BENCHLINE_DB or <repo>/.benchline/results.db)\n"
 	"  --device RUN        instead, summarise the device samples of run RUN (runs.run_id):\n"
 	"                      samples, duration, and min/mean/max of each series\n"
+	"  --sparklines        instead, one line per series: a unicode sparkline of its\n"
+	"                      median over the commits shown (oldest to newest), the\n"
+	"                      latest median and its change; on a terminal, steps that\n"
+	"                      are more than 5% worse than the commit before are red,\n"
+	"                      better ones green, failures a red 'x' (NO_COLOR: plain)\n"
+	"  --width N           commits per sparkline, the newest N (default 40)\n"
 	"\n"
 	"Built-in metrics of every run: wall_time, user_time, system_time, cpu_time (s)\n"
 	"and peak_memory (bytes); benchmarks add their own through BENCHLINE_METRICS.\n";
@@ -369,6 +376,119 @@ static void print_table(const struct rows *rows, bool all_metrics)
 	}
 }
 
+/* One line per series: the rows of one (case label, machine, suite, metric, unit), in history order. */
+static bool same_series(const struct row *a, const struct row *b)
+{
+	return !strcmp(a->label, b->label) && a->machine_id == b->machine_id && !strcmp(a->suite, b->suite) &&
+	       !strcmp(a->metric ? a->metric : "", b->metric ? b->metric : "") &&
+	       !strcmp(a->unit ? a->unit : "", b->unit ? b->unit : "");
+}
+
+static bool worse_step(const struct row *r, double rel)
+{
+	return (r->better && !strcmp(r->better, "lower") && rel > 0.05) ||
+	       (r->better && !strcmp(r->better, "higher") && rel < -0.05);
+}
+
+static bool better_step(const struct row *r, double rel)
+{
+	return (r->better && !strcmp(r->better, "lower") && rel < -0.05) ||
+	       (r->better && !strcmp(r->better, "higher") && rel > 0.05);
+}
+
+static void print_sparklines(const struct rows *rows, size_t width)
+{
+	bool color = cli_color(stdout);
+	bool *done = bl_xcalloc(rows->n ? rows->n : 1, sizeof(bool));
+	size_t *members = bl_xcalloc(rows->n ? rows->n : 1, sizeof(size_t));
+	printf("%-40s  %-14s  %-*.*s  %11s  %8s\n", "series", "metric", (int)width, (int)width,
+	       "history (oldest to newest)", "latest", "change");
+	for (size_t i = 0; i < rows->n; i++) {
+		if (done[i] || !rows->v[i].metric)
+			continue;
+		/* its commits, and those where the case has no value at all (a failed build) */
+		size_t n = 0;
+		for (size_t j = 0; j < rows->n; j++) {
+			const struct row *q = &rows->v[j];
+			bool same_case = !strcmp(q->label, rows->v[i].label) && q->machine_id == rows->v[i].machine_id &&
+					 !strcmp(q->suite, rows->v[i].suite);
+			if (q->metric ? !done[j] && same_series(&rows->v[i], q) : same_case) {
+				members[n++] = j;
+				done[j] = q->metric != NULL;
+			}
+		}
+		size_t first = n > width ? n - width : 0;
+		const struct row *r = &rows->v[i];
+		char label[128], metric[64], latest[32] = "-", change[16] = "";
+		cli_sanitize(r->display ? r->display : r->label, label, sizeof(label));
+		cli_truncate(label, 40);
+		cli_sanitize(r->metric, metric, sizeof(metric));
+		cli_truncate(metric, 14);
+		printf("%-40s  %-14s  ", label, metric);
+		/* the sparkline, one character per commit, scaled over the commits shown */
+		double *med = bl_xcalloc(n - first + 1, sizeof(double));
+		for (size_t k = first; k < n; k++) {
+			const struct row *q = &rows->v[members[k]];
+			bool failed = strcmp(q->status, "complete") && strcmp(q->status, "pending");
+			med[k - first] = q->sum.n && !failed ? q->sum.median : NAN;
+		}
+		double lo = INFINITY, hi = -INFINITY;
+		for (size_t m = 0; m < n - first; m++)
+			if (isfinite(med[m])) {
+				lo = fmin(lo, med[m]);
+				hi = fmax(hi, med[m]);
+			}
+		const struct row *prev = NULL; /* the measured commit before */
+		for (size_t k = first; k < n; k++) {
+			const struct row *q = &rows->v[members[k]];
+			const char *glyph = bl_spark_glyph(med[k - first], lo, hi), *on = "", *off = "";
+			if (!isfinite(med[k - first]) && q->sum.n == 0 && strcmp(q->status, "complete") &&
+			    strcmp(q->status, "pending"))
+				glyph = "x";
+			if (color && !strcmp(glyph, "x"))
+				on = "\033[31m", off = "\033[0m";
+			if (isfinite(med[k - first]) && prev && prev->sum.median != 0) {
+				double rel = q->sum.median / prev->sum.median - 1;
+				if (color && worse_step(q, rel))
+					on = "\033[31m", off = "\033[0m";
+				else if (color && better_step(q, rel))
+					on = "\033[32m", off = "\033[0m";
+			}
+			printf("%s%s%s", on, glyph, off);
+			if (isfinite(med[k - first]))
+				prev = q;
+		}
+		for (size_t k = n - first; k < width; k++)
+			putchar(' ');
+		/* the latest median and its change from the measured commit before it */
+		const struct row *newest = NULL, *before = NULL;
+		for (size_t k = n; k-- > 0;) {
+			const struct row *q = &rows->v[members[k]];
+			if (!q->sum.n || (strcmp(q->status, "complete") && strcmp(q->status, "pending")))
+				continue;
+			if (!newest)
+				newest = q;
+			else {
+				before = q;
+				break;
+			}
+		}
+		bool worse = false;
+		if (newest) {
+			cli_format_value(newest->sum.median, newest->unit, latest, sizeof(latest));
+			if (before && before->sum.median != 0) {
+				double rel = newest->sum.median / before->sum.median - 1;
+				snprintf(change, sizeof(change), "%+.1f%%", 100 * rel);
+				worse = worse_step(newest, rel);
+			}
+		}
+		printf("  %11s  %s%8s%s\n", latest, worse && color ? "\033[31m" : "", change, worse && color ? "\033[0m" : "");
+		free(med);
+	}
+	free(done);
+	free(members);
+}
+
 static const char *device_unit(const char *column)
 {
 	static const char *const units[][2] = {
@@ -415,16 +535,20 @@ static int print_device(void *ctx, const struct bl_device_report *r)
 
 static int cmd_show_main(int argc, char **argv)
 {
-	enum { OPT_METRIC = 256, OPT_BENCH, OPT_FORMAT, OPT_DB, OPT_DEVICE };
+	enum { OPT_METRIC = 256, OPT_BENCH, OPT_FORMAT, OPT_DB, OPT_DEVICE, OPT_SPARK, OPT_WIDTH };
 	static const struct option longopts[] = {
 		{"metric", required_argument, NULL, OPT_METRIC},
 		{"benchmark", required_argument, NULL, OPT_BENCH},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"db", required_argument, NULL, OPT_DB},
 		{"device", required_argument, NULL, OPT_DEVICE},
+		{"sparklines", no_argument, NULL, OPT_SPARK},
+		{"width", required_argument, NULL, OPT_WIDTH},
 		{NULL, 0, NULL, 0},
 	};
 	const char *metric = "wall_time", *bench = NULL, *format = "table", *db_opt = NULL, *device = NULL;
+	bool sparklines = false;
+	long width = 40;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -435,12 +559,23 @@ static int cmd_show_main(int argc, char **argv)
 		case OPT_FORMAT: format = optarg; break;
 		case OPT_DB: db_opt = optarg; break;
 		case OPT_DEVICE: device = optarg; break;
+		case OPT_SPARK: sparklines = true; break;
+		case OPT_WIDTH: {
+			char *end;
+			width = strtol(optarg, &end, 10);
+			if (!*optarg || *end || width < 2 || width > 1000)
+				return cli_usage_error("show", "--width needs a number of commits from 2 to 1000, got '%s'",
+						       optarg);
+			break;
+		}
 		case ':': return cli_usage_error("show", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage_error("show", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv"))
 		return cli_usage_error("show", "unknown --format '%s': expected table, json or csv", format);
+	if (sparklines && (device || strcmp(format, "table")))
+		return cli_usage_error("show", "--sparklines is a table of its own: not with --device or --format");
 	bool all_metrics = !strcmp(metric, "all");
 	long long device_run = 0;
 	if (device) {
@@ -529,6 +664,8 @@ static int cmd_show_main(int argc, char **argv)
 		print_csv(&rows);
 	else if (rows.n == 0)
 		printf("no results%s\n", shas.n ? " for these commits" : "");
+	else if (sparklines)
+		print_sparklines(&rows, (size_t)width);
 	else
 		print_table(&rows, all_metrics);
 out:

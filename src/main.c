@@ -13,6 +13,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_detect,
 	&cli_cmd_init,
 	&cli_cmd_push,
+	&cli_cmd_report,
 	&cli_cmd_run,
 	&cli_cmd_show,
 };

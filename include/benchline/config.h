@@ -21,6 +21,9 @@
  *     alpha: 0.01                   # significance level of compare/detect/bisect
  *     noise_floor: 1%               # smallest change reported
  *     noise_floors: {peak_memory: 5%}
+ *   report:
+ *     commit_url: https://github.com/OWNER/REPO/commit/{sha}
+ *     title: mylib performance
  *   defaults:
  *     warmup: 1
  *     repetitions: 5
@@ -132,6 +135,16 @@ void bl_analysis_defaults(struct bl_analysis_cfg *a);
  * s is not a finite number >= 0 and < 1000. */
 int bl_parse_percent(const char *s, double *out);
 
+/* 'report': how `benchline report` presents the results. */
+struct bl_report_cfg {
+	char *commit_url;       /* http(s) URL template with {sha}, or NULL */
+	char *title;            /* page title, or NULL for the repository's name */
+};
+void bl_report_cfg_release(struct bl_report_cfg *r);
+/* 0 when url is an http(s) URL with {sha} and nothing that could leave an
+ * HTML attribute; else -1 with the reason ("must start with https://..."). */
+int bl_report_url_check(const char *url, struct bl_error *err);
+
 struct bl_config {
 	char *path;             /* file it was read from */
 	int version;
@@ -139,6 +152,7 @@ struct bl_config {
 	struct bl_build_cfg build;
 	struct bl_sampling_cfg sampling;
 	struct bl_analysis_cfg analysis;
+	struct bl_report_cfg report;
 	struct bl_benchmark_cfg *benchmarks;
 	size_t n_benchmarks;
 	/* sha256 of the config file's bytes; the suite hash adds the suite files */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct bl_series_point {
+	int64_t benchmark_id; /* the case (benchmarks row) the values come from */
 	char *sha;
 	char *subject;
 	int64_t commit_time;
@@ -74,6 +75,14 @@ bool bl_metric_is_auxiliary(const char *name);
 
 /* "name" or "name[k=v,...]" from a name and a canonical params JSON object. */
 char *bl_case_label(const char *name, const char *params_json);
+
+/* The direction of a metric: as recorded, or from its unit when unknown
+ * (time, byte and energy units: lower; units ending in "/s": higher). */
+enum bl_better bl_metric_direction(enum bl_better recorded, const char *unit);
+
+/* Formats a value with its unit for people: 0.0123 s -> "12.30 ms",
+ * 3e6 B -> "2.9 MiB", other units "%.4g UNIT". */
+void bl_format_value(double v, const char *unit, char *out, size_t out_size);
 
 /* Series read from a CSV file for `benchline detect --input`: the header
  * "series,commit,repetition,value", then one row per repetition; commit is

@@ -195,6 +195,23 @@ struct bl_export_visitor {
 	/* With its metrics (in order), model measurements and device samples. */
 	int (*on_run)(void *ctx, const struct bl_run_record *r);
 };
+/* One stored run of a case, whole: its metrics and its device samples (the
+ * report's run pages). Pointers are borrowed during the callback. */
+struct bl_run_detail {
+	int64_t run_id;
+	const char *kind;        /* "measured" or "warmup" */
+	int index;
+	const char *status;
+	int64_t start_unix_ns;   /* 0 when unknown */
+	double wall_s;
+	const struct bl_metric *metrics; /* in the order the run reported them */
+	size_t n_metrics;
+	/* In time order; a value stored as NULL is not valid; memory in bytes
+	 * (the table's MiB converted back); gpu[k] is the row with gpu_index k. */
+	const struct bl_sample *samples;
+	size_t n_samples;
+};
+typedef int (*bl_run_detail_fn)(void *ctx, const struct bl_run_detail *r);
 
 struct bl_store_ops {
 	const char *name; /* "sqlite", "postgresql" */
@@ -217,6 +234,8 @@ struct bl_store_ops {
 			  struct bl_error *err);
 	/* NULL where the backend cannot be read whole yet (PostgreSQL). */
 	int (*export_all)(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
+	int (*case_runs)(struct bl_store *s, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx,
+			 struct bl_error *err);
 };
 
 struct bl_store {
@@ -289,6 +308,12 @@ int bl_store_run_device(struct bl_store *s, int64_t run_id, bl_device_report_fn 
  * (milliseconds) and t_ns. The SQLite backend can be read; the PostgreSQL
  * one fails ("cannot read ... whole yet"). */
 int bl_store_export(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
+/* Calls fn for every run (warm-ups and measured) of the case benchmark_id,
+ * in the order they were stored, with the run's metrics and device samples.
+ * A case without runs calls nothing. A non-zero return from fn stops and is
+ * returned. (SQLite only so far: the PostgreSQL backend must add it.) */
+int bl_store_case_runs(struct bl_store *s, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx,
+		       struct bl_error *err);
 
 /* Backends (internal): */
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err);

@@ -371,6 +371,29 @@ static void test_sampling(void **state)
 
 #define BENCH_TAIL "benchmarks:\n  - {name: a, command: [./a]}\n"
 
+static void test_report_section(void **state)
+{
+	(void)state;
+	struct bl_config cfg;
+	parse_ok("version: 1\n" BENCH_TAIL, &cfg);
+	assert_null(cfg.report.commit_url);
+	assert_null(cfg.report.title);
+	bl_config_release(&cfg);
+	parse_ok("version: 1\nreport:\n  commit_url: https://github.com/o/r/commit/{sha}\n  title: \"<b>x</b>\"\n" BENCH_TAIL,
+		 &cfg);
+	assert_string_equal(cfg.report.commit_url, "https://github.com/o/r/commit/{sha}");
+	assert_string_equal(cfg.report.title, "<b>x</b>"); /* escaped where it is shown, not here */
+	bl_config_release(&cfg);
+	expect_error("version: 1\nreport:\n  commit_url: javascript:alert(1)//{sha}\n" BENCH_TAIL, FILE_NAME ":3:15: ",
+		     "https://", NULL);
+	expect_error("version: 1\nreport:\n  commit_url: https://example.com/commit/\n" BENCH_TAIL, FILE_NAME ":3:15: ",
+		     "{sha}", NULL);
+	expect_error("version: 1\nreport:\n  commit_url: 'https://x/{sha}\"onmouseover=\"a'\n" BENCH_TAIL,
+		     FILE_NAME ":3:15: ", "quotes", NULL);
+	expect_error("version: 1\nreport:\n  url: https://x/{sha}\n" BENCH_TAIL, FILE_NAME ":3:3: ", "'report'", NULL);
+	expect_error("version: 1\nreport: [a]\n" BENCH_TAIL, FILE_NAME ":2:9: ", "mapping", NULL);
+}
+
 static void test_analysis(void **state)
 {
 	struct bl_config cfg;
@@ -526,7 +549,7 @@ static void test_error_unknown_keys(void **state)
 		     "allowed: name, command, shell, cwd, env, params, warmup, repetitions, timeout, files, metrics",
 		     NULL);
 	expect_error("version: 1\nbenchmark: []\n", FILE_NAME ":2:1: ", "unknown key 'benchmark' in the top level",
-		     "allowed: version, suite, build, defaults, sampling, analysis, benchmarks", NULL);
+		     "allowed: version, suite, build, defaults, sampling, analysis, report, benchmarks", NULL);
 	expect_error("version: 1\nbuild: {cmd: make}\nbenchmarks: [{name: a, command: x}]\n",
 		     FILE_NAME ":2:9: ", "unknown key 'cmd' in 'build'",
 		     "allowed: command, commands, shell, timeout, env", NULL);
@@ -1331,6 +1354,7 @@ int main(void)
 	    cmocka_unit_test(test_example_parses),
 	    cmocka_unit_test(test_sampling),
 	    cmocka_unit_test(test_analysis),
+		cmocka_unit_test(test_report_section),
 	    cmocka_unit_test(test_parse_percent),
 	    cmocka_unit_test(test_truncated_example_never_crashes),
 	    cmocka_unit_test(test_error_wrong_types),
