@@ -330,6 +330,13 @@ int bl_git_resolve(const char *repo, const char *rev, char sha[BL_SHA_HEX + 1], 
 	return 0;
 }
 
+int bl_git_fetch(const char *repo, struct bl_error *err)
+{
+	static const char *const args[] = {"fetch", "--all", "--quiet", "--no-recurse-submodules", NULL};
+	struct bl_git_cmd cmd = {.dir = repo};
+	return bl_git_ok(&cmd, args, NULL, err, "cannot fetch new commits into '%s'", repo) < 0 ? -1 : 0;
+}
+
 /* Runs git and returns its stdout without trailing whitespace. */
 static int git_output(const char *dir, const char *const *args, char **result, struct bl_error *err, const char *what)
 {

@@ -188,6 +188,27 @@ int bl_store_case_runs(struct bl_store *s, int64_t benchmark_id, bl_run_detail_f
 	return s->ops->case_runs(s, benchmark_id, fn, ctx, err);
 }
 
+int bl_store_begin(struct bl_store *s, struct bl_error *err)
+{
+	if (!s->ops->begin)
+		return bl_fail(err, "store '%s': one transaction over several operations is not supported by the %s store",
+			       s->display_name, s->ops->name);
+	return s->ops->begin(s, err);
+}
+
+int bl_store_commit(struct bl_store *s, struct bl_error *err)
+{
+	if (!s->ops->commit)
+		return bl_fail(err, "store '%s': no transaction is open", s->display_name);
+	return s->ops->commit(s, err);
+}
+
+void bl_store_rollback(struct bl_store *s)
+{
+	if (s->ops->rollback)
+		s->ops->rollback(s);
+}
+
 void bl_case_state_release(struct bl_case_state *st)
 {
 	if (!st)

@@ -184,6 +184,12 @@ PGresult *pg_run(struct pg_store *s, enum pg_stmt_id id, const char *sql, const 
 
 int pg_exec(struct pg_store *s, const char *sql, struct bl_error *err, const char *what)
 {
+	if (s->in_batch) {
+		if (!strncmp(sql, "BEGIN", 5))
+			sql = "SAVEPOINT bl_op";
+		else if (!strcmp(sql, "COMMIT"))
+			sql = "RELEASE SAVEPOINT bl_op";
+	}
 	PGresult *res = PQexec(s->conn, sql);
 	ExecStatusType st = PQresultStatus(res);
 	int ret = 0;
@@ -196,8 +202,51 @@ int pg_exec(struct pg_store *s, const char *sql, struct bl_error *err, const cha
 void pg_rollback(struct pg_store *s)
 {
 	PGTransactionStatusType ts = PQtransactionStatus(s->conn);
-	if (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR)
-		PQclear(PQexec(s->conn, "ROLLBACK"));
+	if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
+		return;
+	/* Without the savepoint (the error came before it), the rollback fails
+	 * and leaves the batch aborted: bl_store_commit then fails, as it must. */
+	PQclear(PQexec(s->conn, s->in_batch ? "ROLLBACK TO SAVEPOINT bl_op; RELEASE SAVEPOINT bl_op" : "ROLLBACK"));
+}
+
+int pg_begin(struct bl_store *bs, struct bl_error *err)
+{
+	struct pg_store *s = pg_backend(bs);
+	if (s->in_batch)
+		return bl_fail(err, "store '%s': a transaction is already open", pg_name(s));
+	if (pg_exec(s, "BEGIN", err, "cannot begin a transaction") != 0)
+		return -1;
+	s->in_batch = true;
+	return 0;
+}
+
+int pg_commit(struct bl_store *bs, struct bl_error *err)
+{
+	struct pg_store *s = pg_backend(bs);
+	if (!s->in_batch)
+		return bl_fail(err, "store '%s': no transaction is open", pg_name(s));
+	s->in_batch = false;
+	/* COMMIT of an aborted transaction reports success but rolls back: refuse it. */
+	if (PQtransactionStatus(s->conn) != PQTRANS_INTRANS) {
+		pg_rollback(s);
+		bl_metric_dict_forget(s->dict);
+		return bl_fail(err, "cannot commit to '%s': an earlier statement of the transaction failed", pg_name(s));
+	}
+	if (pg_exec(s, "COMMIT", err, "cannot commit") != 0) {
+		pg_rollback(s);
+		bl_metric_dict_forget(s->dict);
+		return -1;
+	}
+	return 0;
+}
+
+void pg_rollback_batch(struct bl_store *bs)
+{
+	struct pg_store *s = pg_backend(bs);
+	s->in_batch = false;
+	pg_rollback(s);
+	/* Keys added in the transaction are gone with it. */
+	bl_metric_dict_forget(s->dict);
 }
 
 int64_t pg_get_int64(const PGresult *res, int row, int col)
@@ -295,6 +344,9 @@ static const struct bl_store_ops pg_ops = {
 	.foreach_point = pg_foreach_point,
 	.typical_seconds = pg_typical_seconds,
 	.run_device = pg_run_device,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback_batch,
 };
 
 int bl_store_pg_open(const char *url, struct bl_store **out, struct bl_error *err)

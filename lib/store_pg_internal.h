@@ -9,6 +9,7 @@
  *   store_pg_write.c    machines, commits, cases, runs and builds
  *   store_pg_copy.c     binary COPY: a run's metric values and device samples
  *   store_pg_query.c    foreach_point, typical_seconds and run_device
+ *   queue_pg.c          the job queue (jobs table) of `enqueue` and `worker`
  */
 #ifndef BENCHLINE_STORE_PG_INTERNAL_H
 #define BENCHLINE_STORE_PG_INTERNAL_H
@@ -39,6 +40,10 @@ enum pg_stmt_id {
 	PG_TYPICAL,
 	PG_RUN_INFO,
 	PG_DEVICE_STATS,
+	PG_JOB_INSERT,
+	PG_JOB_CLAIM,
+	PG_JOB_COMPLETE,
+	PG_JOB_FAIL,
 	PG_STMT_COUNT
 };
 
@@ -48,6 +53,9 @@ struct pg_store {
 	char *secrets[3];             /* owned (or NULL); passwords never to appear in a message */
 	struct bl_metric_dict *dict;  /* owned; NULL until the first metric */
 	bool prepared[PG_STMT_COUNT];
+	/* Inside bl_store_begin ... bl_store_commit: each operation's own
+	 * transaction becomes a savepoint of the caller's one. */
+	bool in_batch;
 };
 
 static inline struct pg_store *pg_backend(struct bl_store *s)
@@ -96,9 +104,12 @@ const char *pg_sqlstate(const PGresult *res);
  * or with err set when failed is NULL. */
 PGresult *pg_run(struct pg_store *s, enum pg_stmt_id id, const char *sql, const struct pg_params *p,
 		 PGresult **failed, struct bl_error *err, const char *what);
-/* Runs SQL without parameters (BEGIN, COMMIT, DDL); on failure err says "WHAT: REASON". */
+/* Runs SQL without parameters (BEGIN, COMMIT, DDL); on failure err says "WHAT: REASON".
+ * Inside a batch (bl_store_begin), "BEGIN..." opens a savepoint and "COMMIT"
+ * releases it, so the operations keep their all-or-nothing steps. */
 int pg_exec(struct pg_store *s, const char *sql, struct bl_error *err, const char *what);
-/* Rolls back whatever transaction is open (nothing when none is). */
+/* Rolls back whatever transaction is open (nothing when none is); inside a
+ * batch, back to the operation's savepoint. */
 void pg_rollback(struct pg_store *s);
 /* Parses a text column (0 for NULL). */
 int64_t pg_get_int64(const PGresult *res, int row, int col);
@@ -141,5 +152,8 @@ int pg_foreach_point(struct bl_store *bs, const struct bl_point_query *q, bl_poi
 int pg_typical_seconds(struct bl_store *bs, int64_t machine_id, const char *name, const char *params_json,
 		       double *run_s, double *build_s, struct bl_error *err);
 int pg_run_device(struct bl_store *bs, int64_t run_id, bl_device_report_fn fn, void *ctx, struct bl_error *err);
+int pg_begin(struct bl_store *bs, struct bl_error *err);
+int pg_commit(struct bl_store *bs, struct bl_error *err);
+void pg_rollback_batch(struct bl_store *bs);
 
 #endif

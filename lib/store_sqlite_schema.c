@@ -169,6 +169,32 @@ static const char *const migrations[] = {
 	");\n"
 	"CREATE INDEX device_measurements_by_benchmark ON device_measurements (benchmark_id);\n"
 	"CREATE INDEX device_measurements_by_run ON device_measurements (run_id);\n",
+	/* Version 2: the job queue (docs/SCHEMA.md). Only PostgreSQL stores
+	 * serve it (`benchline worker`); the table is here so both schemas stay
+	 * the same and a copy between them keeps one shape. */
+	"CREATE TABLE jobs (\n"
+	"	job_id INTEGER PRIMARY KEY,\n"
+	"	repository TEXT NOT NULL,\n"
+	"	commit_sha TEXT NOT NULL,\n"
+	"	benchmarks TEXT NOT NULL DEFAULT '[]',\n"
+	"	machine_class TEXT NOT NULL DEFAULT '',\n"
+	"	state TEXT NOT NULL DEFAULT 'pending'\n"
+	"		CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),\n"
+	"	priority INTEGER NOT NULL DEFAULT 0,\n"
+	"	attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"	max_attempts INTEGER NOT NULL DEFAULT 3 CHECK (max_attempts >= 1),\n"
+	"	options TEXT NOT NULL DEFAULT '{}',\n"
+	"	worker TEXT,\n"
+	"	lease_token TEXT,\n"
+	"	lease_until TEXT,\n"
+	"	machine_id INTEGER REFERENCES machines (machine_id),\n"
+	"	last_error TEXT,\n"
+	"	created_at TEXT NOT NULL,\n"
+	"	started_at TEXT,\n"
+	"	finished_at TEXT\n"
+	");\n"
+	"CREATE INDEX jobs_open ON jobs (priority DESC, job_id) WHERE state IN ('pending', 'running');\n"
+	"CREATE INDEX jobs_by_commit ON jobs (repository, commit_sha);\n",
 };
 
 /* Later schema versions append a step; the newest version is the number of steps. */

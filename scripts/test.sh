@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test.sh - the README's second command: install, build, run every test twice,
 # in the developer build and in the ASan+UBSan build, and the sampler's tests
-# (ctest label "sampler": test_sampler, test_device, e2e/t-device) a third
-# time under ThreadSanitizer. Ends with the combined line "N passed, N
+# (ctest label "sampler": test_sampler, test_device, e2e/t-device) and the
+# worker's (label "worker": e2e/t-queue) a third time under ThreadSanitizer. Ends with the combined line "N passed, N
 # failed" (and ", N skipped" when some did not run: the PostgreSQL tests need
 # the server binaries of the package postgresql, which bootstrap.sh
 # installs); exits non-zero when any test fails.
@@ -56,7 +56,7 @@ fi
 if [ "${SKIP_TSAN:-0}" != 1 ] && [ "${SKIP_SANITIZE:-0}" != 1 ]; then
 	# Only what the sampler tests need is built: the whole tree under TSan would double CI time.
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 BUILD_TARGETS="benchline test_sampler test_device" \
-		CTEST_ARGS="-L sampler" run_suite "TSan build (sampler tests)" build-tsan -DCMAKE_BUILD_TYPE=Debug \
+		CTEST_ARGS="-L sampler|worker" run_suite "TSan build (sampler and worker tests)" build-tsan -DCMAKE_BUILD_TYPE=Debug \
 		-DBENCHLINE_TSAN=ON
 fi
 if [ "$skipped" -gt 0 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then

@@ -245,3 +245,40 @@ char *cli_case_label(const char *name, const char *params_json)
 {
 	return bl_case_label(name, params_json);
 }
+
+int cli_parse_cpu_list(const char *text, int **cpus, size_t *n)
+{
+	*cpus = NULL;
+	*n = 0;
+	size_t cap = 0;
+	const char *p = text;
+	while (*p) {
+		char *end;
+		long a = strtol(p, &end, 10);
+		if (end == p || a < 0 || a > 4095)
+			goto bad;
+		long b = a;
+		p = end;
+		if (*p == '-') {
+			b = strtol(p + 1, &end, 10);
+			if (end == p + 1 || b < a || b > 4095)
+				goto bad;
+			p = end;
+		}
+		for (long c = a; c <= b; c++) {
+			BL_GROW(*cpus, cap, *n + 1);
+			(*cpus)[(*n)++] = (int)c;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	if (*n)
+		return 0;
+bad:
+	free(*cpus);
+	*cpus = NULL;
+	*n = 0;
+	return -1;
+}

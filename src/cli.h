@@ -64,6 +64,9 @@ void cli_context_release(struct cli_context *ctx);
 /* Opens the store at ctx->db_path, creating its directory. */
 int cli_open_store(const struct cli_context *ctx, struct bl_store **store, struct bl_error *err);
 
+/* "2,3" or "0-3,6" -> CPU numbers (owned); -1 for anything else. */
+int cli_parse_cpu_list(const char *text, int **cpus, size_t *n);
+
 /* Terminal helpers. */
 bool cli_color(FILE *f); /* isatty and NO_COLOR unset */
 /* Copies s into out replacing control characters (escape sequences from
@@ -84,9 +87,12 @@ extern const struct cli_command cli_cmd_compare;
 extern const struct cli_command cli_cmd_demo;
 extern const struct cli_command cli_cmd_detect;
 extern const struct cli_command cli_cmd_init;
+extern const struct cli_command cli_cmd_enqueue;
 extern const struct cli_command cli_cmd_push;
+extern const struct cli_command cli_cmd_queue;
 extern const struct cli_command cli_cmd_report;
 extern const struct cli_command cli_cmd_run;
 extern const struct cli_command cli_cmd_show;
+extern const struct cli_command cli_cmd_worker;
 
 #endif

@@ -251,37 +251,6 @@ static void ev_run_end(void *ctx, const struct bl_sweep_progress *p, const struc
 	}
 }
 
-static int parse_cpu_list(const char *text, int **cpus, size_t *n)
-{
-	*cpus = NULL;
-	*n = 0;
-	size_t cap = 0;
-	const char *p = text;
-	while (*p) {
-		char *end;
-		long a = strtol(p, &end, 10);
-		if (end == p || a < 0 || a > 4095)
-			return -1;
-		long b = a;
-		p = end;
-		if (*p == '-') {
-			b = strtol(p + 1, &end, 10);
-			if (end == p + 1 || b < a || b > 4095)
-				return -1;
-			p = end;
-		}
-		for (long c = a; c <= b; c++) {
-			BL_GROW(*cpus, cap, *n + 1);
-			(*cpus)[(*n)++] = (int)c;
-		}
-		if (*p == ',')
-			p++;
-		else if (*p)
-			return -1;
-	}
-	return *n ? 0 : -1;
-}
-
 static int positive_int(const char *opt, const char *text, int *out)
 {
 	int64_t v;
@@ -403,7 +372,7 @@ static int cmd_run_main(int argc, char **argv)
 		case OPT_INTERLEAVE: so.interleave = true; break;
 		case OPT_WORKTREES: if (positive_int("--worktrees", optarg, &so.worktrees)) { rc = EXIT_USAGE; goto out; } break;
 		case OPT_CPU_LIST:
-			if (parse_cpu_list(optarg, &cpus, &n_cpus)) {
+			if (cli_parse_cpu_list(optarg, &cpus, &n_cpus)) {
 				rc = cli_usage_error("run", "invalid --cpu-list '%s': expected CPU numbers like 2,3 or 0-3", optarg);
 				goto out;
 			}

@@ -22,6 +22,9 @@
 int bl_git_resolve(const char *repo, const char *rev, char sha[BL_SHA_HEX + 1], struct bl_error *err);
 
 /* Top-level directory of the repository containing path. */
+/* `git fetch --all --quiet` in repo: a worker given a commit its clone
+ * does not have yet. Fails with git's message (no remote, network). */
+int bl_git_fetch(const char *repo, struct bl_error *err);
 int bl_git_toplevel(const char *path, char **top, struct bl_error *err);
 
 /* Default branch: origin/HEAD's target if set (and it exists), else main,

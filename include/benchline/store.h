@@ -29,6 +29,10 @@
  *        procs, sys_cpu_util, sys_mem_megabytes, gpu_index, gpu_power_w,
  *        gpu_temp_c, gpu_sm_clock_mhz, gpu_clock_reasons,
  *        gpu_proc_mem_megabytes)     one row per sample and GPU
+ *   jobs(job_id, repository, commit_sha, benchmarks, machine_class, state,
+ *        priority, attempts, max_attempts, options, worker, lease_token,
+ *        lease_until, machine_id, last_error, created_at, started_at,
+ *        finished_at)          the job queue (version 2; served by PostgreSQL)
  *
  * A run is stored in one transaction with its metrics and measurements: it is
  * there whole or not at all. A run whose status is not "ok" marks its case
@@ -48,7 +52,7 @@
 #include "benchline/machine.h"
 #include "benchline/protocol.h"
 
-#define BL_SCHEMA_VERSION 1
+#define BL_SCHEMA_VERSION 2
 
 struct bl_store;
 
@@ -236,6 +240,10 @@ struct bl_store_ops {
 	int (*export_all)(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
 	int (*case_runs)(struct bl_store *s, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx,
 			 struct bl_error *err);
+	/* NULL where the backend cannot group operations (SQLite). */
+	int (*begin)(struct bl_store *s, struct bl_error *err);
+	int (*commit)(struct bl_store *s, struct bl_error *err);
+	void (*rollback)(struct bl_store *s);
 };
 
 struct bl_store {
@@ -314,6 +322,26 @@ int bl_store_export(struct bl_store *s, const struct bl_export_visitor *v, void 
  * returned. (SQLite only so far: the PostgreSQL backend must add it.) */
 int bl_store_case_runs(struct bl_store *s, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx,
 		       struct bl_error *err);
+
+/* What bl_store_copy did. */
+struct bl_copy_totals {
+	size_t cases, runs_added, runs_present, builds_added, builds_present, commits, machines_added;
+};
+/* Copies everything from holds into to without duplicates: machines by
+ * fingerprint, commits upserted, cases by their natural key, a run unless
+ * the target case has one of the same kind and index. Each run is stored
+ * whole; after an error, what was copied stays and a second copy adds the
+ * rest. A copy inside bl_store_begin on to is one transaction. */
+int bl_store_copy(struct bl_store *from, struct bl_store *to, struct bl_copy_totals *t, struct bl_error *err);
+
+/* Makes every write until bl_store_commit one transaction: all of it is
+ * stored or none (a worker's job). Each operation inside keeps its own
+ * all-or-nothing step; one that fails can be retried or skipped, and the
+ * rest still commits. PostgreSQL only: SQLite fails ("not supported"). */
+int bl_store_begin(struct bl_store *s, struct bl_error *err);
+int bl_store_commit(struct bl_store *s, struct bl_error *err);
+/* Discards every write since bl_store_begin (nothing when none is open). */
+void bl_store_rollback(struct bl_store *s);
 
 /* Backends (internal): */
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err);
