@@ -603,6 +603,27 @@ static void test_reopen_idempotent(void **state)
 	free(path);
 }
 
+/* A database of schema version 1 (what benchline 0.1 wrote: no jobs
+ * table) is upgraded in place and keeps its rows. */
+static void test_upgrade_from_version_1(void **state)
+{
+	char *path = fresh_target();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	bl_store_close(s);
+	raw_exec(path, "DROP TABLE jobs");
+	raw_exec(path, "UPDATE schema_version SET version = 1");
+	assert_false(table_exists(path, "jobs", false));
+	s = open_ok(path);
+	bl_store_close(s);
+	assert_true(table_exists(path, "jobs", false));
+	assert_int_equal(raw_int(path, "SELECT version FROM schema_version"), BL_SCHEMA_VERSION);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(raw_int(path, "SELECT machine_id FROM machines WHERE fingerprint = 'fp1'"), mid);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM jobs"), 0);
+	free(path);
+}
+
 /* What a refused open must leave as it was: the file's bytes, or the
  * database's schema, version and rows. */
 static char *state_of(const char *path)
@@ -1049,6 +1070,64 @@ static void test_add_run_stores_everything(void **state)
 	char *status = raw_text(path, "SELECT status FROM benchmarks");
 	assert_string_equal(status, "failed");
 	free(status);
+	free(path);
+}
+
+/* bl_store_begin ... commit makes several operations one transaction
+ * (a worker's job): a rollback leaves nothing, a failed operation inside is
+ * undone alone and the rest commits. SQLite says it cannot. */
+static void test_batch_transaction(void **state)
+{
+	char *path = fresh_target();
+	struct bl_store *s = open_ok(path);
+	struct bl_error err = {{0}};
+	if (!is_pg()) {
+		assert_int_equal(bl_store_begin(s, &err), -1);
+		assert_non_null(strstr(err.msg, "not supported by the sqlite store"));
+		bl_store_close(s);
+		free(path);
+		return;
+	}
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(mid, SHA_A, "decode", "{}");
+	struct bl_metric m[] = {{.name = (char *)"tokens", .value = 7}};
+
+	/* Rolled back: no case, no run, no metric name. */
+	assert_int_equal(bl_store_begin(s, &err), 0);
+	assert_int_equal(bl_store_begin(s, &err), -1);
+	assert_non_null(strstr(err.msg, "already open"));
+	int64_t bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	struct bl_run_record r = run_record(bid, false, 0, 1.0, m, 1);
+	add_run_ok(s, &r);
+	bl_store_rollback(s);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM benchmarks"), 0);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs"), 0);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metric_names WHERE name = 'tokens'"), 0);
+
+	/* Committed, with a failed duplicate in the middle undone on its own;
+	 * the metric key forgotten with the rollback is not reused. */
+	assert_int_equal(bl_store_begin(s, &err), 0);
+	bid = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	r = run_record(bid, false, 0, 1.0, m, 1);
+	add_run_ok(s, &r);
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	r = run_record(bid, false, 1, 1.5, m, 1);
+	add_run_ok(s, &r);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs"), 0); /* not visible before the commit */
+	assert_int_equal(bl_store_commit(s, &err), 0);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs"), 2);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM metrics WHERE name = 'tokens'"), 2);
+	assert_int_equal(bl_store_commit(s, &err), -1);
+	assert_non_null(strstr(err.msg, "no transaction is open"));
+
+	/* Outside a batch, operations are their own transactions again. */
+	r = run_record(bid, false, 2, 2.0, m, 1);
+	add_run_ok(s, &r);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs"), 3);
+	bl_store_close(s);
 	free(path);
 }
 
@@ -2128,6 +2207,7 @@ static void test_integrity(void **state)
 #define COMMON_TESTS                                                                                                  \
 	cmocka_unit_test(test_schema_created), cmocka_unit_test(test_reopen_idempotent),                              \
 		cmocka_unit_test(test_newer_version_refused), cmocka_unit_test(test_foreign_database),                \
+		cmocka_unit_test(test_upgrade_from_version_1), cmocka_unit_test(test_batch_transaction),                \
 		cmocka_unit_test(test_machine_upsert), cmocka_unit_test(test_put_commit_upsert),                      \
 		cmocka_unit_test(test_open_case), cmocka_unit_test(test_add_run_stores_everything),                   \
 		cmocka_unit_test(test_failed_add_run_leaves_nothing), cmocka_unit_test(test_device_samples),          \
