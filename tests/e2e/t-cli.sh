@@ -7,12 +7,20 @@ expect_eq "$status" 0 "--help exits 0"
 help=$out
 for cmd in demo init run show; do
 	expect_contains "$help" "  $cmd" "--help lists $cmd"
+done
+# Every command in the list: its --help works, the README names it, and
+# docs/CLI.md mentions every long option its --help lists.
+cmds=$(awk '/^Commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 } f && /^$/ { exit }' <<<"$help")
+[ "$(wc -w <<<"$cmds")" -ge 10 ] || fail "--help lists the commands: $cmds"
+for cmd in $cmds; do
 	run_bl "$cmd" --help
 	expect_eq "$status" 0 "$cmd --help exits 0"
 	expect_contains "$out" "usage: benchline $cmd" "$cmd --help shows its usage"
-	# The README documents every command.
 	grep -q "benchline $cmd" "$BENCHLINE_SRC/README.md" || fail "README documents $cmd"
-	pass "README documents $cmd"
+	for opt in $(grep -oE -- '--[a-z][a-z-]+' <<<"$out" | sort -u); do
+		grep -q -- "$opt" "$BENCHLINE_SRC/docs/CLI.md" || fail "docs/CLI.md documents $cmd $opt"
+	done
+	pass "README and docs/CLI.md document $cmd and its options"
 done
 run_bl --version
 expect_contains "$out" "benchline " "--version"
