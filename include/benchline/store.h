@@ -29,6 +29,11 @@
  *        procs, sys_cpu_util, sys_mem_megabytes, gpu_index, gpu_power_w,
  *        gpu_temp_c, gpu_sm_clock_mhz, gpu_clock_reasons,
  *        gpu_proc_mem_megabytes)     one row per sample and GPU
+ *   change_points(change_id, repository, machine_id, name, params, metric,
+ *        unit, commit_id, previous_commit_id, unmeasured, verdict,
+ *        level_before, level_after, change, change_lo, change_hi, p,
+ *        head_commit_id, alpha, noise_floor, min_segment, detected_at)
+ *        what `detect --save` found (benchline/change_points.h)
  *
  * A run is stored in one transaction with its metrics and measurements: it is
  * there whole or not at all. A run whose status is not "ok" marks its case
@@ -48,9 +53,10 @@
 #include "benchline/machine.h"
 #include "benchline/protocol.h"
 
-#define BL_SCHEMA_VERSION 1
+#define BL_SCHEMA_VERSION 2
 
 struct bl_store;
+struct bl_detection; /* benchline/change_points.h */
 
 /* Identifies one benchmark case at one commit on one machine. */
 struct bl_case_key {
@@ -236,6 +242,8 @@ struct bl_store_ops {
 	int (*export_all)(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
 	int (*case_runs)(struct bl_store *s, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx,
 			 struct bl_error *err);
+	/* bl_store_save_detection (benchline/change_points.h). */
+	int (*save_detection)(struct bl_store *s, const struct bl_detection *d, struct bl_error *err);
 };
 
 struct bl_store {
