@@ -25,6 +25,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -272,7 +273,7 @@ def psql(url, sql, describe=False):
     (psql's \\gdesc: the result's shape without running it). Raises on an
     SQL error with the server's message."""
     body = sql.strip().rstrip(";") + ("\n\\gdesc\n" if describe else "\n;\n")
-    p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", url], input=body, text=True,
+    p = subprocess.run([os.environ.get("PSQL", "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", url], input=body, text=True,
                        capture_output=True)
     if p.returncode != 0:
         raise RuntimeError(p.stderr.strip())

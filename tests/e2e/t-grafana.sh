@@ -46,7 +46,9 @@ expect_contains "$broken" "'gridPos' missing" "the schema check names the missin
 # ---- a sweep with a step -------------------------------------------------------------------------------------------
 pg_server_start >"$T/pg-start.log" 2>&1 || { cat "$T/pg-start.log"; fail "the test server starts"; }
 URL=$BENCHLINE_TEST_PG_URL
-pg() { psql -X -q -t -A -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
+export PSQL=$PG_BIN/psql
+[ -x "$PSQL" ] || PSQL=psql
+pg() { "$PSQL" -X -q -t -A -v ON_ERROR_STOP=1 "$URL" -c "$1"; }
 
 R=$T/repo
 mkdir -p "$R/bench"
