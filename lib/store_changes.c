@@ -31,11 +31,14 @@ static int check_change(const struct bl_series_detection *sd, size_t k, struct b
 	const struct bl_change_point *c = &sd->changes[k];
 	const char *what = "cannot save change points";
 	if (!is_sha(c->commit_sha) || !is_sha(c->previous_sha))
-		return bl_fail(err, "%s of %s %s: change %zu: commit '%s' or previous commit '%s' is not a full"
-				    " lowercase SHA", what, sd->name, sd->metric, k + 1,
-			       c->commit_sha ? c->commit_sha : "(none)", c->previous_sha ? c->previous_sha : "(none)");
+		return bl_fail(err,
+			       "%s of %s %s: change %zu: commit '%s' or previous commit '%s' is not a full"
+			       " lowercase SHA",
+			       what, sd->name, sd->metric, k + 1, c->commit_sha ? c->commit_sha : "(none)",
+			       c->previous_sha ? c->previous_sha : "(none)");
 	if (!is_verdict(c->verdict))
-		return bl_fail(err, "%s of %s %s at %.10s: unknown verdict '%s' (expected regressed, improved or changed)",
+		return bl_fail(err,
+			       "%s of %s %s at %.10s: unknown verdict '%s' (expected regressed, improved or changed)",
 			       what, sd->name, sd->metric, c->commit_sha, c->verdict ? c->verdict : "(none)");
 	const double v[] = {c->before, c->after, c->change, c->change_lo, c->change_hi};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -64,8 +67,9 @@ static int check_series(const struct bl_series_detection *sd, struct bl_error *e
 			       sd->metric, params);
 	if (!(sd->alpha > 0 && sd->alpha < 1) || !(sd->noise_floor >= 0 && isfinite(sd->noise_floor)) ||
 	    sd->min_segment < 1)
-		return bl_fail(err, "cannot save change points of %s %s: invalid detection settings (alpha %g,"
-				    " noise floor %g, minimum segment %d)",
+		return bl_fail(err,
+			       "cannot save change points of %s %s: invalid detection settings (alpha %g,"
+			       " noise floor %g, minimum segment %d)",
 			       sd->name, sd->metric, sd->alpha, sd->noise_floor, sd->min_segment);
 	if (sd->n_changes && !sd->changes)
 		return bl_fail(err, "cannot save change points of %s %s: changes missing", sd->name, sd->metric);
