@@ -344,6 +344,7 @@ static const struct bl_store_ops pg_ops = {
 	.foreach_point = pg_foreach_point,
 	.typical_seconds = pg_typical_seconds,
 	.run_device = pg_run_device,
+	.save_detection = pg_save_detection,
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback_batch,

@@ -169,7 +169,35 @@ static const char *const migrations[] = {
 	");\n"
 	"CREATE INDEX device_measurements_by_benchmark ON device_measurements (benchmark_id);\n"
 	"CREATE INDEX device_measurements_by_run ON device_measurements (run_id);\n",
-	/* Version 2: the job queue (docs/SCHEMA.md). Only PostgreSQL stores
+	/* Version 2: the change points `benchline detect --save` found, one row
+	 * each; a series' rows are replaced whole by its next detection. */
+	"CREATE TABLE change_points (\n"
+	"	change_id INTEGER PRIMARY KEY,\n"
+	"	repository TEXT NOT NULL,\n"
+	"	machine_id INTEGER NOT NULL REFERENCES machines (machine_id),\n"
+	"	name TEXT NOT NULL CHECK (name <> ''),\n"
+	"	params TEXT NOT NULL DEFAULT '{}',\n"
+	"	metric TEXT NOT NULL CHECK (metric <> ''),\n"
+	"	unit TEXT,\n"
+	"	commit_id TEXT NOT NULL,\n"
+	"	previous_commit_id TEXT NOT NULL,\n"
+	"	unmeasured INTEGER NOT NULL DEFAULT 0 CHECK (unmeasured >= 0),\n"
+	"	verdict TEXT NOT NULL CHECK (verdict IN ('regressed', 'improved', 'changed')),\n"
+	"	level_before REAL NOT NULL,\n"
+	"	level_after REAL NOT NULL,\n"
+	"	change REAL NOT NULL,\n"
+	"	change_lo REAL NOT NULL,\n"
+	"	change_hi REAL NOT NULL,\n"
+	"	p REAL NOT NULL CHECK (p >= 0 AND p <= 1),\n"
+	"	head_commit_id TEXT NOT NULL,\n"
+	"	alpha REAL NOT NULL,\n"
+	"	noise_floor REAL NOT NULL,\n"
+	"	min_segment INTEGER NOT NULL,\n"
+	"	detected_at TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX change_points_by_series ON change_points (repository, machine_id, name, params, metric);\n"
+	"CREATE INDEX change_points_by_commit ON change_points (commit_id);\n",
+	/* Version 3: the job queue (docs/SCHEMA.md). Only PostgreSQL stores
 	 * serve it (`benchline worker`); the table is here so both schemas stay
 	 * the same and a copy between them keeps one shape. */
 	"CREATE TABLE jobs (\n"

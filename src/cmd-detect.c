@@ -2,6 +2,7 @@
  * series along first-parent history, by how much, and how sure we are. */
 #include "cli.h"
 #include "analysis.h"
+#include "benchline/change_points.h"
 #include "benchline/detect.h"
 #include "benchline/git.h"
 #include "benchline/series.h"
@@ -39,6 +40,9 @@ static const char usage[] =
 	"                      'series,commit,repetition,value', commit being the\n"
 	"                      0-based position in history ('-' for stdin)\n"
 	"  --format FORMAT     table (default), json or csv\n"
+	"  --save              store the change points found in the database (table\n"
+	"                      change_points), replacing what an earlier --save stored\n"
+	"                      for the same series, in one transaction\n"
 	"  --config FILE       configuration (default: <repo>/benchline.yaml, optional)\n"
 	"  --db PATH           database (default: $BENCHLINE_DB or <repo>/.benchline/results.db)\n"
 	"\n"
@@ -61,6 +65,7 @@ struct detect {
 	struct found *v;
 	size_t n, cap;
 	struct bl_sha_list history; /* database mode: positions */
+	char head[BL_SHA_HEX + 1];  /* database mode: the commit whose history was analysed */
 	const char *format;
 	bool csv_input;
 	struct cli_analysis an;
@@ -124,6 +129,7 @@ static int detect_db(struct detect *d, const struct cli_context *ctx, const char
 		cli_error("%s", err.msg);
 		return EXIT_USAGE;
 	}
+	memcpy(d->head, sha, sizeof(d->head));
 	if (bl_git_first_parent_history(ctx->repo, sha, &d->history, &err)) {
 		cli_error("%s", err.msg);
 		return EXIT_RUNTIME;
@@ -376,9 +382,60 @@ static void print_table(const struct detect *d, const struct cli_context *ctx)
 	printf("\n");
 }
 
+/* ---- --save ------------------------------------------------------------------------------------------------ */
+
+/* Stores every analysed series' change points (none replaces stored ones too). */
+static int save_changes(const struct detect *d, const struct cli_context *ctx)
+{
+	struct bl_series_detection *sds = bl_xcalloc(d->n ? d->n : 1, sizeof(*sds));
+	struct bl_change_point **cps = bl_xcalloc(d->n ? d->n : 1, sizeof(*cps));
+	size_t total = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		const struct found *f = &d->v[i];
+		cps[i] = bl_xcalloc(f->n_changes ? f->n_changes : 1, sizeof(**cps));
+		for (size_t k = 0; k < f->n_changes; k++) {
+			const struct bl_change *c = &f->changes[k];
+			cps[i][k] = (struct bl_change_point){
+				.commit_sha = sha_at(d, c->pos), .previous_sha = sha_at(d, c->prev_pos),
+				.unmeasured = (int)(c->pos - c->prev_pos - 1),
+				.verdict = cli_verdict_name(change_verdict(f, c)),
+				.before = c->before, .after = c->after, .change = c->change,
+				.change_lo = c->change_lo, .change_hi = c->change_hi, .p = c->p,
+			};
+		}
+		total += f->n_changes;
+		sds[i] = (struct bl_series_detection){
+			.repository = ctx->repo, .machine_id = f->series->machine_id, .name = f->series->name,
+			.params_json = f->series->params_json, .metric = f->series->metric, .unit = f->series->unit,
+			.alpha = d->base.alpha, .noise_floor = cli_analysis_floor(&d->an, f->series->metric),
+			.min_segment = (int)d->base.min_segment, .changes = cps[i], .n_changes = f->n_changes,
+		};
+	}
+	struct bl_detection det = {.head_sha = d->head, .series = sds, .n_series = d->n};
+	struct bl_error err = {{0}};
+	struct bl_store *store = NULL;
+	int rc = bl_store_open(ctx->db_path, &store, &err);
+	if (rc == 0)
+		rc = bl_store_save_detection(store, &det, &err);
+	if (rc)
+		cli_error("%s", err.msg);
+	else
+		fprintf(stderr, "benchline: saved %zu change point%s of %zu series in '%s'\n", total,
+			total == 1 ? "" : "s", d->n, store->display_name);
+	bl_store_close(store);
+	for (size_t i = 0; i < d->n; i++)
+		free(cps[i]);
+	free(cps);
+	free(sds);
+	return rc ? EXIT_RUNTIME : EXIT_OK;
+}
+
 /* ---- the command ------------------------------------------------------------------------------------------- */
 
-enum { OPT_METRIC = 256, OPT_BENCH, OPT_LAST, OPT_ALPHA, OPT_FLOOR, OPT_MINSEG, OPT_INPUT, OPT_FORMAT, OPT_CONFIG, OPT_DB };
+enum {
+	OPT_METRIC = 256, OPT_BENCH, OPT_LAST, OPT_ALPHA, OPT_FLOOR, OPT_MINSEG, OPT_INPUT, OPT_FORMAT, OPT_CONFIG, OPT_DB,
+	OPT_SAVE
+};
 
 static int parse_count(const char *cmd, const char *opt, const char *s, long min, long *out)
 {
@@ -398,10 +455,11 @@ static int cmd_detect_main(int argc, char **argv)
 		{"noise-floor", required_argument, NULL, OPT_FLOOR}, {"min-segment", required_argument, NULL, OPT_MINSEG},
 		{"input", required_argument, NULL, OPT_INPUT},   {"format", required_argument, NULL, OPT_FORMAT},
 		{"config", required_argument, NULL, OPT_CONFIG}, {"db", required_argument, NULL, OPT_DB},
-		{NULL, 0, NULL, 0},
+		{"save", no_argument, NULL, OPT_SAVE},           {NULL, 0, NULL, 0},
 	};
 	const char *alpha_opt = NULL, *floor_opt = NULL, *input = NULL, *config_opt = NULL, *db_opt = NULL;
 	long last = 0, min_segment = 0;
+	bool save = false;
 	struct detect d;
 	memset(&d, 0, sizeof(d));
 	d.format = "table";
@@ -434,6 +492,7 @@ static int cmd_detect_main(int argc, char **argv)
 		case OPT_FORMAT: d.format = optarg; break;
 		case OPT_CONFIG: config_opt = optarg; break;
 		case OPT_DB: db_opt = optarg; break;
+		case OPT_SAVE: save = true; break;
 		case ':': rc = cli_usage_error("detect", "option '%s' needs a value", argv[optind - 1]); goto out;
 		default: rc = cli_usage_error("detect", "unknown option '%s'", argv[optind - 1]); goto out;
 		}
@@ -444,6 +503,10 @@ static int cmd_detect_main(int argc, char **argv)
 	}
 	if (argc - optind > 1 || (input && argc - optind > 0)) {
 		rc = cli_usage_error("detect", input ? "--input takes no revision" : "expected at most one revision");
+		goto out;
+	}
+	if (save && input) {
+		rc = cli_usage_error("detect", "--save stores what is found in the database; it cannot be used with --input");
 		goto out;
 	}
 	d.csv_input = input != NULL;
@@ -483,6 +546,8 @@ static int cmd_detect_main(int argc, char **argv)
 			print_csv(&d);
 		else
 			print_table(&d, &ctx);
+		if (save)
+			rc = save_changes(&d, &ctx);
 	}
 out:
 	for (size_t i = 0; i < d.n; i++) {

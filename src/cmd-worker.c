@@ -296,6 +296,10 @@ static int run_job(struct worker *w, struct bl_job *job)
 			w->jobs_done++;
 		} else if (up < 0) {
 			goto job_failed;
+		} else {
+			cli_warn("job %lld: the lease was lost (expired and taken by another worker)",
+				 (long long)job->job_id);
+			w->jobs_lost++;
 		}
 		goto out;
 	}

@@ -29,10 +29,15 @@
  *        procs, sys_cpu_util, sys_mem_megabytes, gpu_index, gpu_power_w,
  *        gpu_temp_c, gpu_sm_clock_mhz, gpu_clock_reasons,
  *        gpu_proc_mem_megabytes)     one row per sample and GPU
+ *   change_points(change_id, repository, machine_id, name, params, metric,
+ *        unit, commit_id, previous_commit_id, unmeasured, verdict,
+ *        level_before, level_after, change, change_lo, change_hi, p,
+ *        head_commit_id, alpha, noise_floor, min_segment, detected_at)
+ *        what `detect --save` found (benchline/change_points.h)
  *   jobs(job_id, repository, commit_sha, benchmarks, machine_class, state,
  *        priority, attempts, max_attempts, options, worker, lease_token,
  *        lease_until, machine_id, last_error, created_at, started_at,
- *        finished_at)          the job queue (version 2; served by PostgreSQL)
+ *        finished_at)          the job queue (version 3; served by PostgreSQL)
  *
  * A run is stored in one transaction with its metrics and measurements: it is
  * there whole or not at all. A run whose status is not "ok" marks its case
@@ -52,9 +57,10 @@
 #include "benchline/machine.h"
 #include "benchline/protocol.h"
 
-#define BL_SCHEMA_VERSION 2
+#define BL_SCHEMA_VERSION 3
 
 struct bl_store;
+struct bl_detection; /* benchline/change_points.h */
 
 /* Identifies one benchmark case at one commit on one machine. */
 struct bl_case_key {
@@ -240,6 +246,8 @@ struct bl_store_ops {
 	int (*export_all)(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
 	int (*case_runs)(struct bl_store *s, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx,
 			 struct bl_error *err);
+	/* bl_store_save_detection (benchline/change_points.h). */
+	int (*save_detection)(struct bl_store *s, const struct bl_detection *d, struct bl_error *err);
 	/* NULL where the backend cannot group operations (SQLite). */
 	int (*begin)(struct bl_store *s, struct bl_error *err);
 	int (*commit)(struct bl_store *s, struct bl_error *err);

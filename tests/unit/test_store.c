@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "benchline/change_points.h"
 #include "benchline/store.h"
 
 static char scratch[4096];
@@ -603,16 +604,16 @@ static void test_reopen_idempotent(void **state)
 	free(path);
 }
 
-/* A database of schema version 1 (what benchline 0.1 wrote: no jobs
- * table) is upgraded in place and keeps its rows. */
-static void test_upgrade_from_version_1(void **state)
+/* A database of schema version 2 (no jobs table) is upgraded in place and
+ * keeps its rows (test_upgrade_from_v1 starts from real version-1 dumps). */
+static void test_upgrade_from_version_2(void **state)
 {
 	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	int64_t mid = add_machine(s, "fp1", "host1");
 	bl_store_close(s);
 	raw_exec(path, "DROP TABLE jobs");
-	raw_exec(path, "UPDATE schema_version SET version = 1");
+	raw_exec(path, "UPDATE schema_version SET version = 2");
 	assert_false(table_exists(path, "jobs", false));
 	s = open_ok(path);
 	bl_store_close(s);
@@ -2203,18 +2204,272 @@ static void test_integrity(void **state)
 	free(path);
 }
 
+/* ---- change points (detect --save) and the upgrade from schema version 1 --------------------------------------- */
+
+static struct bl_change_point change_point(const char *sha, const char *prev, const char *verdict, double change)
+{
+	struct bl_change_point c = {
+		.commit_sha = sha, .previous_sha = prev, .unmeasured = 0, .verdict = verdict,
+		.before = 1.0, .after = 1.0 + change, .change = change, .change_lo = change / 2, .change_hi = change * 2,
+		.p = 0.0001,
+	};
+	return c;
+}
+
+static struct bl_series_detection series_detection(int64_t machine_id, const char *metric, const char *unit,
+						   const struct bl_change_point *changes, size_t n)
+{
+	struct bl_series_detection sd = {
+		.repository = "/src/repo", .machine_id = machine_id, .name = "compress", .params_json = "{\"level\":\"1\"}",
+		.metric = metric, .unit = unit, .alpha = 0.001, .noise_floor = 0.01, .min_segment = 3,
+		.changes = changes, .n_changes = n,
+	};
+	return sd;
+}
+
+static void save_ok(struct bl_store *s, const struct bl_series_detection *sd, size_t n, int64_t when_ns)
+{
+	struct bl_detection d = {.head_sha = SHA_C, .detected_unix_ns = when_ns, .series = sd, .n_series = n};
+	struct bl_error err = {{0}};
+	if (bl_store_save_detection(s, &d, &err) != 0)
+		fail_msg("save_detection: %s", err.msg);
+}
+
+/* Every change point, one line each, in a stable order. */
+static char *stored_changes(const char *path)
+{
+	return raw_joined(path, "line",
+			  is_pg() ? "SELECT metric || ':' || coalesce(unit, '-') || ':' || left(commit_id, 1) || ':' || verdict"
+				    " || ':' || change::text AS line FROM change_points ORDER BY metric, unit, commit_id"
+				  : "SELECT metric || ':' || coalesce(unit, '-') || ':' || substr(commit_id, 1, 1) || ':' ||"
+				    " verdict || ':' || change AS line FROM change_points ORDER BY metric, unit, commit_id");
+}
+
+static void test_save_detection(void **state)
+{
+	char *path = fresh_target();
+	struct bl_store *s = open_ok(path);
+	int64_t mid = add_machine(s, "fp1", "host1");
+	struct bl_change_point two[] = {change_point(SHA_B, SHA_A, "regressed", 0.5),
+					 change_point(SHA_C, SHA_B, "improved", -0.25)};
+	struct bl_change_point one[] = {change_point(SHA_B, SHA_A, "changed", 0.125)};
+	/* latency in s and in ms are two series; the second has no change yet. */
+	struct bl_series_detection first[] = {series_detection(mid, "latency", "s", two, 2),
+					      series_detection(mid, "latency", "ms", NULL, 0),
+					      series_detection(mid, "size", NULL, one, 1)};
+	save_ok(s, first, 3, 1795707000123456789LL);
+	char *got = stored_changes(path);
+	assert_string_equal(got, "latency:s:b:regressed:0.5,latency:s:c:improved:-0.25,size:-:b:changed:0.125");
+	free(got);
+	char *when = raw_time(path, "detected_at", "FROM change_points LIMIT 1");
+	assert_string_equal(when, "2026-11-26T15:30:00.123Z");
+	free(when);
+	/* Every column, joined with '|' (|| in both dialects; text casts differ). */
+	char *row = raw_text(path, "SELECT repository || '|' || machine_id || '|' || name || '|' || params || '|' ||"
+				" previous_commit_id || '|' || unmeasured || '|' || level_before || '|' ||"
+				" level_after || '|' || change_lo || '|' || change_hi || '|' || p || '|' ||"
+				" head_commit_id || '|' || alpha || '|' || noise_floor || '|' || min_segment"
+				" FROM change_points WHERE verdict = 'regressed'");
+	char *want = bl_xasprintf("/src/repo|%lld|compress|{\"level\":\"1\"}|%s|0|1.0|1.5|0.25|1.0|0.0001|%s|0.001|0.01|3",
+				  (long long)mid, SHA_A, SHA_C);
+	if (is_pg()) { /* PostgreSQL prints 1.0 as 1 */
+		free(want);
+		want = bl_xasprintf("/src/repo|%lld|compress|{\"level\":\"1\"}|%s|0|1|1.5|0.25|1|0.0001|%s|0.001|0.01|3",
+				    (long long)mid, SHA_A, SHA_C);
+	}
+	assert_string_equal(row, want);
+	free(row);
+	free(want);
+
+	/* A new detection of latency (s) replaces its two rows; the others stay. */
+	struct bl_series_detection again[] = {series_detection(mid, "latency", "s", one, 1)};
+	save_ok(s, again, 1, 0);
+	got = stored_changes(path);
+	assert_string_equal(got, "latency:s:b:changed:0.125,size:-:b:changed:0.125");
+	free(got);
+	/* A detection that finds nothing clears the series. */
+	struct bl_series_detection none[] = {series_detection(mid, "size", NULL, NULL, 0)};
+	save_ok(s, none, 1, 0);
+	got = stored_changes(path);
+	assert_string_equal(got, "latency:s:b:changed:0.125");
+	free(got);
+
+	/* Bad input: refused with a message naming it, and nothing stored changes
+	 * (also not the series before the bad one). */
+	struct bl_change_point bad_sha[] = {change_point("B", SHA_A, "regressed", 0.5)};
+	struct bl_change_point bad_verdict[] = {change_point(SHA_B, SHA_A, "worse", 0.5)};
+	struct bl_change_point bad_p[] = {change_point(SHA_B, SHA_A, "regressed", 0.5)};
+	bad_p[0].p = 1.5;
+	struct bl_change_point bad_level[] = {change_point(SHA_B, SHA_A, "regressed", 0.5)};
+	bad_level[0].after = NAN;
+	struct {
+		struct bl_series_detection sd[2];
+		const char *expect;
+	} bad[] = {
+		{{series_detection(mid, "size", NULL, one, 1), series_detection(mid, "latency", "s", bad_sha, 1)},
+		 "cannot save change points of compress latency: change 1: commit 'B' or previous commit"},
+		{{series_detection(mid, "size", NULL, one, 1), series_detection(mid, "latency", "s", bad_verdict, 1)},
+		 "unknown verdict 'worse'"},
+		{{series_detection(mid, "size", NULL, one, 1), series_detection(mid, "latency", "s", bad_p, 1)},
+		 "p = 1.5 is not a probability"},
+		{{series_detection(mid, "size", NULL, one, 1), series_detection(mid, "latency", "s", bad_level, 1)},
+		 "not a finite number"},
+		{{series_detection(mid, "size", NULL, one, 1), series_detection(mid, "latency", "s", NULL, 0)},
+		 "params are not a JSON object: [1]"},
+		/* Only the database can tell: a machine that is not stored (the first series was already replaced). */
+		{{series_detection(mid, "latency", "s", NULL, 0), series_detection(mid + 100, "size", NULL, one, 1)},
+		 "cannot store"},
+	};
+	bad[4].sd[1].params_json = "[1]";
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct bl_detection d = {.head_sha = SHA_C, .series = bad[i].sd, .n_series = 2};
+		struct bl_error err = {{0}};
+		assert_int_equal(bl_store_save_detection(s, &d, &err), -1);
+		if (!strstr(err.msg, bad[i].expect))
+			fail_msg("case %zu: message '%s' lacks '%s'", i, err.msg, bad[i].expect);
+		got = stored_changes(path);
+		assert_string_equal(got, "latency:s:b:changed:0.125");
+		free(got);
+	}
+	struct bl_detection d = {.head_sha = "HEAD", .series = again, .n_series = 1};
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_save_detection(s, &d, &err), -1);
+	assert_non_null(strstr(err.msg, "the analysed commit 'HEAD' is not a full lowercase SHA"));
+	/* The store still works after the failures. */
+	save_ok(s, first, 3, 0);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM change_points"), 3);
+	bl_store_close(s);
+	free(path);
+}
+
+/* The v1 tables, each as one string of its rows. */
+static const char *const v1_tables[] = {"machines", "commits", "benchmarks", "builds", "runs", "metric_names",
+					"metric_values", "metrics", "model_measurements", "device_measurements"};
+
+static char *table_text(const char *path, const char *table)
+{
+	if (is_pg()) {
+		char *sql = bl_xasprintf("SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') FROM %s t", table);
+		char *v = raw_text(path, sql);
+		free(sql);
+		return v;
+	}
+	sqlite3 *db = raw_open(path);
+	char *sql = bl_xasprintf("SELECT * FROM %s ORDER BY 1, 2", table);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	struct bl_buf b;
+	bl_buf_init(&b);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int c = 0; c < sqlite3_column_count(st); c++) {
+			const unsigned char *t = sqlite3_column_text(st, c);
+			bl_buf_printf(&b, "%s%s", c ? "|" : "", t ? (const char *)t : "NULL");
+		}
+		bl_buf_putc(&b, '\n');
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(sql);
+	return b.data ? bl_buf_detach(&b) : bl_xstrdup("");
+}
+
+static int count_point(void *ctx, const struct bl_point *p)
+{
+	(*(size_t *)ctx) += p->n_values;
+	return 0;
+}
+
+/* A store written by benchline with schema version 1 (tests/data/store-v1,
+ * made by make-fixtures.sh from the commit before version 2) is upgraded in
+ * place when opened: every row kept, the new table added, and it works. */
+static void test_upgrade_from_v1(void **state)
+{
+	char *dir = bl_xstrndup(__FILE__, (size_t)(strrchr(__FILE__, '/') - __FILE__));
+	char *fixture = bl_xasprintf("%s/../data/store-v1/%s", dir, is_pg() ? "postgresql.sql" : "sqlite.sql");
+	struct bl_buf dump;
+	read_bytes(fixture, &dump);
+	char *path = fresh_target();
+	if (is_pg()) {
+		raw_exec(path, dump.data);
+	} else {
+		sqlite3 *db = NULL;
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		char *msg = NULL;
+		if (sqlite3_exec(db, dump.data, NULL, NULL, &msg) != SQLITE_OK)
+			fail_msg("loading %s: %s", fixture, msg);
+		sqlite3_close(db);
+	}
+	bl_buf_release(&dump);
+	assert_int_equal(raw_int(path, "SELECT version FROM schema_version"), 1);
+	assert_false(table_exists(path, "change_points", false));
+	size_t n = sizeof(v1_tables) / sizeof(v1_tables[0]);
+	char **before = bl_xcalloc(n, sizeof(*before));
+	for (size_t i = 0; i < n; i++)
+		before[i] = table_text(path, v1_tables[i]);
+	assert_true(raw_int(path, "SELECT count(*) FROM device_measurements") > 0);
+	int64_t runs = raw_int(path, "SELECT count(*) FROM runs");
+	assert_int_equal(runs, 12);
+
+	struct bl_store *s = open_ok(path);
+	assert_int_equal(raw_int(path, "SELECT version FROM schema_version"), BL_SCHEMA_VERSION);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM schema_version"), 1);
+	assert_true(table_exists(path, "change_points", false));
+	for (size_t i = 0; i < n; i++) {
+		char *after = table_text(path, v1_tables[i]);
+		if (strcmp(before[i], after) != 0)
+			fail_msg("table %s changed in the upgrade", v1_tables[i]);
+		free(after);
+	}
+	/* Reading and writing work on the upgraded store; ids go on from the old ones. */
+	size_t values = 0;
+	struct bl_point_query q = {.metric = "score"};
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_foreach_point(s, &q, count_point, &values, &err), 0);
+	assert_int_equal(values, 8);
+	int64_t bid = raw_int(path, "SELECT min(benchmark_id) FROM benchmarks");
+	int64_t mid = raw_int(path, "SELECT min(machine_id) FROM machines");
+	struct bl_run_record r = run_record(bid, true, 5, 0.5, NULL, 0);
+	int64_t run_id = add_run_ok(s, &r);
+	assert_true(run_id > raw_int(path, "SELECT max(run_id) FROM runs WHERE run_id <> (SELECT max(run_id) FROM runs)"));
+	char *sha = raw_text(path, "SELECT min(commit_id) FROM benchmarks");
+	char *repo = raw_text(path, "SELECT min(repository) FROM benchmarks");
+	struct bl_change_point c[] = {change_point(sha, sha, "improved", -0.5)};
+	struct bl_series_detection sd = series_detection(mid, "score", "pts", c, 1);
+	sd.repository = repo;
+	save_ok(s, &sd, 1, 0);
+	bl_store_close(s);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM change_points c JOIN machines m USING (machine_id)"), 1);
+	/* Opening again changes nothing more. */
+	char *schema1 = schema_signature(path);
+	bl_store_close(open_ok(path));
+	char *schema2 = schema_signature(path);
+	assert_string_equal(schema1, schema2);
+	for (size_t i = 0; i < n; i++)
+		free(before[i]);
+	free(before);
+	free(schema1);
+	free(schema2);
+	free(sha);
+	free(repo);
+	free(path);
+	free(fixture);
+	free(dir);
+}
+
 /* The tests of both backends, then those of one. */
 #define COMMON_TESTS                                                                                                  \
 	cmocka_unit_test(test_schema_created), cmocka_unit_test(test_reopen_idempotent),                              \
 		cmocka_unit_test(test_newer_version_refused), cmocka_unit_test(test_foreign_database),                \
-		cmocka_unit_test(test_upgrade_from_version_1), cmocka_unit_test(test_batch_transaction),                \
+		cmocka_unit_test(test_upgrade_from_version_2), cmocka_unit_test(test_batch_transaction),                \
 		cmocka_unit_test(test_machine_upsert), cmocka_unit_test(test_put_commit_upsert),                      \
 		cmocka_unit_test(test_open_case), cmocka_unit_test(test_add_run_stores_everything),                   \
 		cmocka_unit_test(test_failed_add_run_leaves_nothing), cmocka_unit_test(test_device_samples),          \
 		cmocka_unit_test(test_many_metrics), cmocka_unit_test(test_metric_dictionary),                        \
 		cmocka_unit_test(test_foreach_point), cmocka_unit_test(test_units_kept_apart),                        \
 		cmocka_unit_test(test_typical_seconds), cmocka_unit_test(test_committed_runs_survive_kill),           \
-		cmocka_unit_test(test_integrity)
+		cmocka_unit_test(test_integrity), cmocka_unit_test(test_save_detection),                              \
+		cmocka_unit_test(test_upgrade_from_v1)
 
 int main(int argc, char **argv)
 {
