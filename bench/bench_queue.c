@@ -11,7 +11,8 @@
  * with 1 worker and with W, and against a named baseline in the same run:
  * the same claim statement with a plain FOR UPDATE (no SKIP LOCKED), where
  * concurrent claimers queue on the same row and, once it is taken, come back
- * empty-handed and must ask again.
+ * empty-handed and must ask again; its completion makes the same round
+ * trips (BEGIN, UPDATE, COMMIT).
  */
 #include "benchline/queue.h"
 #include "benchline/store.h"
@@ -109,6 +110,8 @@ static void *plain_worker(void *arg)
 			continue;
 		}
 		const char *values[2] = {PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)};
+		/* The same round trips as the worker: BEGIN, UPDATE, COMMIT. */
+		PQclear(PQexec(c, "BEGIN"));
 		PGresult *d = exec1(c,
 				    "UPDATE jobs SET state = 'done', finished_at = now(), lease_until = NULL"
 				    " WHERE job_id = $1 AND lease_token = $2 AND state = 'running'",
@@ -119,6 +122,10 @@ static void *plain_worker(void *arg)
 		}
 		PQclear(d);
 		PQclear(r);
+		PGresult *cm = PQexec(c, "COMMIT");
+		if (PQresultStatus(cm) != PGRES_COMMAND_OK)
+			st->failed = 1;
+		PQclear(cm);
 		if (st->failed)
 			break;
 		st->claimed++;

@@ -647,6 +647,18 @@ int bl_config_parse(const char *path, const char *text, size_t len, struct bl_co
 	return 0;
 }
 
+const char *bl_config_unknown_benchmark(const struct bl_config *cfg, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+		for (size_t b = 0; b < cfg->n_benchmarks && !found; b++)
+			found = !strcmp(cfg->benchmarks[b].name, names[i]);
+		if (!found)
+			return names[i];
+	}
+	return NULL;
+}
+
 int bl_config_load(const char *path, struct bl_config *cfg, struct bl_error *err)
 {
 	struct bl_buf text;

@@ -282,3 +282,21 @@ bad:
 	*n = 0;
 	return -1;
 }
+
+int cli_queue_context(const char *cmd, struct cli_context *ctx, const char *config_opt, const char *db_opt,
+		      const char *cache_opt, bool need_repo)
+{
+	struct bl_error err = {{0}};
+	if (cli_context_init(ctx, config_opt, db_opt, cache_opt, need_repo, &err)) {
+		cli_error("%s", err.msg);
+		return EXIT_USAGE;
+	}
+	if (!bl_store_is_postgres(ctx->db_path)) {
+		char *shown = bl_store_display_name(ctx->db_path);
+		cli_usage_error(cmd, "the job queue lives in a PostgreSQL database; '%s' is not one "
+				     "(give --db postgresql://...)", shown);
+		free(shown);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}

@@ -61,6 +61,11 @@ const struct cli_command *cli_find_command(const char *name);
 int cli_context_init(struct cli_context *ctx, const char *config_opt, const char *db_opt, const char *cache_opt,
 		     bool need_repo, struct bl_error *err);
 void cli_context_release(struct cli_context *ctx);
+/* cli_context_init for the job-queue commands (enqueue, worker, queue):
+ * prints the error and returns EXIT_USAGE when it fails or when the
+ * database is not PostgreSQL; EXIT_OK otherwise. */
+int cli_queue_context(const char *cmd, struct cli_context *ctx, const char *config_opt, const char *db_opt,
+		      const char *cache_opt, bool need_repo);
 /* Opens the store at ctx->db_path, creating its directory. */
 int cli_open_store(const struct cli_context *ctx, struct bl_store **store, struct bl_error *err);
 

@@ -125,17 +125,9 @@ static int cmd_enqueue_main(int argc, char **argv)
 		rc = cli_usage_error("enqueue", "--repository needs a name");
 		goto out;
 	}
-	if (cli_context_init(&ctx, config_opt, db_opt, NULL, true, &err)) {
-		cli_error("%s", err.msg);
-		rc = EXIT_USAGE;
+	if ((rc = cli_queue_context("enqueue", &ctx, config_opt, db_opt, NULL, true)) != EXIT_OK)
 		goto out;
-	}
 	shown = bl_store_display_name(ctx.db_path);
-	if (!bl_store_is_postgres(ctx.db_path)) {
-		rc = cli_usage_error("enqueue", "the job queue lives in a PostgreSQL database; '%s' is not one "
-						"(give --db postgresql://...)", shown);
-		goto out;
-	}
 	/* Benchmark names are checked against this checkout's suite. */
 	if (only.n) {
 		if (bl_config_load(ctx.config_path, &cfg, &err)) {
@@ -143,18 +135,14 @@ static int cmd_enqueue_main(int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		for (size_t i = 0; i < only.n; i++) {
-			bool found = false;
-			for (size_t b = 0; b < cfg.n_benchmarks && !found; b++)
-				found = !strcmp(cfg.benchmarks[b].name, only.v[i]);
-			if (!found) {
-				cli_error("no benchmark named '%s' in '%s'", only.v[i], ctx.config_path);
-				rc = EXIT_USAGE;
-				bl_config_release(&cfg);
-				goto out;
-			}
-		}
+		const char *unknown = bl_config_unknown_benchmark(&cfg, (const char *const *)only.v, only.n);
+		if (unknown)
+			cli_error("no benchmark named '%s' in '%s'", unknown, ctx.config_path);
 		bl_config_release(&cfg);
+		if (unknown) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
 	}
 	if (bl_revs_select(ctx.repo, &sel, &commits, &err)) {
 		cli_error("%s", err.msg);

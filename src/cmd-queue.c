@@ -153,17 +153,9 @@ static int cmd_queue_main(int argc, char **argv)
 	struct bl_store *store = NULL;
 	char *shown = NULL;
 	int rc = EXIT_OK;
-	if (cli_context_init(&ctx, NULL, db_opt, NULL, false, &err)) {
-		cli_error("%s", err.msg);
-		rc = EXIT_USAGE;
+	if ((rc = cli_queue_context("queue", &ctx, NULL, db_opt, NULL, false)) != EXIT_OK)
 		goto out;
-	}
 	shown = bl_store_display_name(ctx.db_path);
-	if (!bl_store_is_postgres(ctx.db_path)) {
-		rc = cli_usage_error("queue", "the job queue lives in a PostgreSQL database; '%s' is not one "
-					      "(give --db postgresql://...)", shown);
-		goto out;
-	}
 	if (bl_store_open(ctx.db_path, &store, &err)) {
 		cli_error("%s", err.msg);
 		rc = EXIT_RUNTIME;

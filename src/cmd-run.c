@@ -444,15 +444,11 @@ static int cmd_run_main(int argc, char **argv)
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < only.n; i++) {
-		bool found = false;
-		for (size_t b = 0; b < cfg.n_benchmarks && !found; b++)
-			found = !strcmp(cfg.benchmarks[b].name, only.v[i]);
-		if (!found) {
-			cli_error("no benchmark named '%s' in '%s'", only.v[i], ctx.config_path);
-			rc = EXIT_USAGE;
-			goto out;
-		}
+	const char *unknown = bl_config_unknown_benchmark(&cfg, (const char *const *)only.v, only.n);
+	if (unknown) {
+		cli_error("no benchmark named '%s' in '%s'", unknown, ctx.config_path);
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (n_cpus) {
 		cpu_set_t allowed;

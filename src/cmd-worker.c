@@ -228,19 +228,15 @@ static int run_job(struct worker *w, struct bl_job *job)
 			return 0;
 		}
 	}
-	for (size_t i = 0; i < job->benchmarks.n; i++) {
-		bool found = false;
-		for (size_t b = 0; b < w->cfg.n_benchmarks && !found; b++)
-			found = !strcmp(w->cfg.benchmarks[b].name, job->benchmarks.v[i]);
-		if (!found) {
-			char *why = bl_xasprintf("%s: no benchmark named '%s' in '%s'", w->name, job->benchmarks.v[i],
-						 w->ctx.config_path);
-			cli_error("job %lld: %s", (long long)job->job_id, why);
-			give_back(w, job, why, true);
-			free(why);
-			w->jobs_failed++;
-			return 0;
-		}
+	const char *unknown =
+		bl_config_unknown_benchmark(&w->cfg, (const char *const *)job->benchmarks.v, job->benchmarks.n);
+	if (unknown) {
+		char *why = bl_xasprintf("%s: no benchmark named '%s' in '%s'", w->name, unknown, w->ctx.config_path);
+		cli_error("job %lld: %s", (long long)job->job_id, why);
+		give_back(w, job, why, true);
+		free(why);
+		w->jobs_failed++;
+		return 0;
 	}
 
 	char *jobs_dir = bl_xasprintf("%s/jobs", w->ctx.cache_dir);
@@ -449,11 +445,8 @@ static int cmd_worker_main(int argc, char **argv)
 		rc = cli_usage_error("worker", "unexpected argument '%s' (jobs come from the queue)", argv[optind]);
 		goto out;
 	}
-	if (cli_context_init(&w.ctx, config_opt, db_opt, cache_opt, true, &err)) {
-		cli_error("%s", err.msg);
-		rc = EXIT_USAGE;
+	if ((rc = cli_queue_context("worker", &w.ctx, config_opt, db_opt, cache_opt, true)) != EXIT_OK)
 		goto out;
-	}
 	if (bl_config_load(w.ctx.config_path, &w.cfg, &err)) {
 		cli_error("%s", err.msg);
 		rc = EXIT_USAGE;
@@ -462,11 +455,6 @@ static int cmd_worker_main(int argc, char **argv)
 	cfg_loaded = true;
 	w.url = w.ctx.db_path;
 	w.shown = bl_store_display_name(w.url);
-	if (!bl_store_is_postgres(w.url)) {
-		rc = cli_usage_error("worker", "the job queue lives in a PostgreSQL database; '%s' is not one "
-					       "(give --db postgresql://...)", w.shown);
-		goto out;
-	}
 	if (name_opt) {
 		w.name = bl_xstrdup(name_opt);
 	} else {

@@ -163,6 +163,8 @@ struct bl_config {
 int bl_config_parse(const char *path, const char *text, size_t len, struct bl_config *cfg, struct bl_error *err);
 int bl_config_load(const char *path, struct bl_config *cfg, struct bl_error *err);
 void bl_config_release(struct bl_config *cfg);
+/* The first of names that is no benchmark of cfg, NULL when all are. */
+const char *bl_config_unknown_benchmark(const struct bl_config *cfg, const char *const *names, size_t n);
 
 /* The commented example written by `benchline init`. */
 const char *bl_config_example(void);
