@@ -9,6 +9,7 @@
  *   store_pg_write.c    machines, commits, cases, runs and builds
  *   store_pg_copy.c     binary COPY: a run's metric values and device samples
  *   store_pg_query.c    foreach_point, typical_seconds and run_device
+ *   store_pg_read.c     export_all and case_runs: runs read back whole
  *   store_pg_changes.c  save_detection: change points of detect --save
  *   queue_pg.c          the job queue (jobs table) of `enqueue` and `worker`
  */
@@ -154,6 +155,8 @@ int pg_typical_seconds(struct bl_store *bs, int64_t machine_id, const char *name
 		       double *run_s, double *build_s, struct bl_error *err);
 int pg_run_device(struct bl_store *bs, int64_t run_id, bl_device_report_fn fn, void *ctx, struct bl_error *err);
 int pg_save_detection(struct bl_store *bs, const struct bl_detection *d, struct bl_error *err);
+int pg_export_all(struct bl_store *bs, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
+int pg_case_runs(struct bl_store *bs, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx, struct bl_error *err);
 int pg_begin(struct bl_store *bs, struct bl_error *err);
 int pg_commit(struct bl_store *bs, struct bl_error *err);
 void pg_rollback_batch(struct bl_store *bs);

@@ -1,6 +1,6 @@
 /*
- * cmd-push.c - `benchline push`: copies every result of a local SQLite store
- * into another store (a shared PostgreSQL database) without duplicates.
+ * cmd-push.c - `benchline push`: copies every result of one store (a local
+ * SQLite file, or a PostgreSQL database) into another without duplicates.
  *
  * The copying itself is bl_store_copy (lib/store_copy.c).
  */
@@ -14,7 +14,7 @@
 static const char usage[] =
 	"usage: benchline push --to URL [--db PATH]\n"
 	"\n"
-	"Copies every result of a local SQLite database (machines, commits, benchmark\n"
+	"Copies every result of a database (machines, commits, benchmark\n"
 	"cases, runs with their metrics, model measurements and device samples, and\n"
 	"builds) into another store, normally a shared PostgreSQL database, without\n"
 	"duplicates: a run already there (same case, kind and index) is skipped, so\n"
@@ -25,8 +25,8 @@ static const char usage[] =
 	"  --to URL     the store to copy into: postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DB\n"
 	"               (a libpq URL: .pgpass, PGPASSWORD and the other PG* variables work\n"
 	"               as in psql), or the path of another SQLite database\n"
-	"  --db PATH    the SQLite database to copy from (default: $BENCHLINE_DB or\n"
-	"               <repo>/.benchline/results.db)\n"
+	"  --db PATH    the database to copy from, a SQLite file or a PostgreSQL URL\n"
+	"               (default: $BENCHLINE_DB or <repo>/.benchline/results.db)\n"
 	"\n"
 	"Passwords are never printed: URLs are shown as postgresql://USER:***@HOST/DB.\n"
 	"Exit status 3 when either store cannot be opened (wrong password, server\n"
@@ -117,6 +117,6 @@ out:
 const struct cli_command cli_cmd_push = {
 	.name = "push",
 	.fn = cmd_push_main,
-	.summary = "copy the results of a local SQLite store into PostgreSQL",
+	.summary = "copy every result of one database into another (SQLite, PostgreSQL)",
 	.usage = usage,
 };

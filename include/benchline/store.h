@@ -242,7 +242,6 @@ struct bl_store_ops {
 			       double *run_s, double *build_s, struct bl_error *err);
 	int (*run_device)(struct bl_store *s, int64_t run_id, bl_device_report_fn fn, void *ctx,
 			  struct bl_error *err);
-	/* NULL where the backend cannot be read whole yet (PostgreSQL). */
 	int (*export_all)(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
 	int (*case_runs)(struct bl_store *s, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx,
 			 struct bl_error *err);
@@ -321,13 +320,13 @@ int bl_store_run_device(struct bl_store *s, int64_t run_id, bl_device_report_fn 
 /* Reads everything the store holds, in one snapshot, calling v's members
  * (see struct bl_export_visitor). Device samples come back as they were
  * given, except that a sample's time is recomputed from the run's start
- * (milliseconds) and t_ns. The SQLite backend can be read; the PostgreSQL
- * one fails ("cannot read ... whole yet"). */
+ * (milliseconds) and t_ns. Both backends; the visitor must not use this
+ * store meanwhile (another one it may). */
 int bl_store_export(struct bl_store *s, const struct bl_export_visitor *v, void *ctx, struct bl_error *err);
 /* Calls fn for every run (warm-ups and measured) of the case benchmark_id,
  * in the order they were stored, with the run's metrics and device samples.
  * A case without runs calls nothing. A non-zero return from fn stops and is
- * returned. (SQLite only so far: the PostgreSQL backend must add it.) */
+ * returned. */
 int bl_store_case_runs(struct bl_store *s, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx,
 		       struct bl_error *err);
 

@@ -106,6 +106,19 @@ expect_eq "$status" 0 "push after more runs"
 expect_contains "$out" "pushed 6 runs (12 already there) of 6 benchmark cases, 1 build (2 already there)" "only the new runs are pushed"
 expect_eq "$(counts pg)" "$(counts sqlite)" "PostgreSQL again holds what SQLite holds"
 
+# And back: PostgreSQL into a new SQLite file holds the same, twice without duplicates.
+run_logged -C "$R" push --db "$URL" --to "$T/back.db"
+expect_eq "$status" 0 "push from PostgreSQL into SQLite"
+expect_contains "$out" "pushed 18 runs (0 already there)" "every run comes back"
+DB_SAVED=$DB
+DB=$T/back.db
+expect_eq "$(counts sqlite)" "$(counts pg)" "the copy back holds what PostgreSQL holds, table by table"
+expect_eq "$(sql "$DB" "select printf('%.6f', sum(value)) from metrics")" "$(sql "$DB_SAVED" "select printf('%.6f', sum(value)) from metrics")" "values survive the round trip"
+expect_eq "$(sql "$DB" "select count(*) from model_measurements where json_extract(measurements, '$.model_load_time') = 2.5")" 18 "model measurements survive the round trip"
+DB=$DB_SAVED
+run_logged -C "$R" push --db "$URL" --to "$T/back.db"
+expect_contains "$out" "pushed 0 runs (18 already there)" "copying back twice adds nothing"
+
 # libpq's own ways to give the password: PGPASSWORD and ~/.pgpass.
 NOPW=postgresql://benchline@127.0.0.1:$PG_SERVER_PORT/benchline_test
 PGPASSWORD=$PW run_logged -C "$R" push --to "$NOPW"
