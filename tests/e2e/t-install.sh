@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# cmake --install puts the binary, one man page per subcommand (rendered by
+# man without warnings, agreeing with --help), and bash and zsh completions
+# that list every subcommand and its options, in the usual places.
+. "$(dirname "$0")/lib.sh"
+: "${BENCHLINE_BUILD_DIR:?set BENCHLINE_BUILD_DIR to the build tree}"
+P=$T/prefix
+cmake --install "$BENCHLINE_BUILD_DIR" --prefix "$P" >"$T/install.log" 2>&1 || fail "cmake --install: $(cat "$T/install.log")"
+pass "cmake --install into a temporary prefix"
+
+[ -x "$P/bin/benchline" ] || fail "bin/benchline installed"
+expect_eq "$("$P/bin/benchline" --version)" "$("$BENCHLINE" --version)" "the installed binary runs"
+
+commands=$("$BENCHLINE" --help | awk '/^Commands:/ {on = 1; next} on && /^$/ {exit} on {print $1}')
+[ "$(printf '%s\n' "$commands" | wc -l)" -ge 10 ] || fail "at least 10 commands listed: $commands"
+pass "commands read from benchline --help"
+
+M=$P/share/man/man1
+[ -f "$M/benchline.1" ] || fail "share/man/man1/benchline.1 installed"
+for cmd in $commands; do
+	page=$M/benchline-$cmd.1
+	[ -f "$page" ] || fail "man page for $cmd installed at $page"
+	text=$(MANWIDTH=200 LC_ALL=C.UTF-8 man -l "$page" 2>"$T/man.err") || fail "man -l $page: $(cat "$T/man.err")"
+	warn=$(LC_ALL=C.UTF-8 groff -ww -man -z -Tutf8 "$page" 2>&1)
+	[ -z "$warn" ] || fail "groff warns on $page: $warn"
+	summary=$("$BENCHLINE" --help | awk -v c="$cmd" '$1 == c {$1 = ""; sub(/^ +/, ""); print}')
+	expect_contains "$text" "benchline-$cmd - $summary" "$cmd: NAME line is the command table's summary"
+	# Every option of the help text is in the page.
+	for opt in $("$BENCHLINE" "$cmd" --help | grep -oE '^  (-[a-zA-Z], )?--?[a-z][a-z0-9-]*' | grep -oE -- '--?[a-z][a-z0-9-]*$' || true); do
+		case "$text" in *"$opt"*) ;; *) fail "$cmd: option $opt missing from the man page" ;; esac
+	done
+	pass "$cmd: every option of --help is in the man page"
+done
+expect_contains "$(MANWIDTH=200 man -l "$M/benchline-doctor.1")" "EXIT STATUS" "exit status is a section"
+expect_contains "$(MANWIDTH=200 man -l "$M/benchline.1")" "benchline-run(1)" "benchline(1) refers to the command pages"
+
+# bash: the installed completion offers every subcommand and each command's options.
+B=$P/share/bash-completion/completions/benchline
+[ -f "$B" ] || fail "bash completion installed at $B"
+complete_words() { # complete_words WORD... : COMPREPLY for the last word
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _benchline; printf "%s\n" "${COMPREPLY[@]}"' _ "$B" "$@"
+}
+expect_eq "$(bash -c ". '$B'; complete -p benchline")" "complete -F _benchline benchline" "complete -p shows the function"
+got=$(complete_words benchline "" | sort | tr '\n' ' ')
+expect_eq "$got" "$(printf '%s\n' $commands | sort | tr '\n' ' ')" "bash offers every subcommand"
+expect_eq "$(complete_words benchline do)" "doctor" "bash completes a prefix"
+expect_eq "$(complete_words benchline -C /tmp r | sort | tr '\n' ' ')" "report run " "bash skips -C DIR"
+for cmd in $commands; do
+	want=$("$BENCHLINE" "$cmd" --help | grep -oE '^  (-[a-zA-Z], )?--?[a-z][a-z0-9-]*' | grep -oE -- '--?[a-z][a-z0-9-]*$' | sort | tr '\n' ' ' || true)
+	got=$(complete_words benchline "$cmd" - | sort | tr '\n' ' ')
+	for opt in $want; do
+		case " $got " in *" $opt "*) ;; *) fail "bash: $cmd $opt not offered (got: $got)" ;; esac
+	done
+done
+pass "bash offers every option of every command"
+expect_eq "$(complete_words benchline run --max-c)" "--max-count" "bash completes an option prefix"
+mkdir -p "$T/cfgdir/sub" && touch "$T/cfgdir/bench.yaml"
+expect_eq "$(complete_words benchline run --config "$T/cfgdir/be")" "$T/cfgdir/bench.yaml" "a FILE argument completes file names"
+expect_eq "$(complete_words benchline run --cache-dir "$T/cfgdir/")" "$T/cfgdir/sub" "a DIR argument completes directories"
+expect_eq "$(complete_words benchline run --max-count "")" "" "a number argument offers nothing"
+
+# zsh: the function file is installed where fpath looks, lists every command and option.
+Z=$P/share/zsh/site-functions/_benchline
+[ -f "$Z" ] || fail "zsh completion installed at $Z"
+expect_eq "$(head -1 "$Z")" "#compdef benchline" "zsh file starts with #compdef"
+for cmd in $commands; do
+	grep -q "^_benchline_$cmd() {" "$Z" || fail "zsh: no function for $cmd"
+	grep -q "'$cmd:" "$Z" || fail "zsh: $cmd not in the command list"
+done
+grep -q "'\*--metric\[" "$Z" || fail "zsh: repeatable options marked with *"
+pass "zsh lists every command"
+if command -v zsh >/dev/null; then
+	zsh -n "$Z" || fail "zsh -n $Z"
+	pass "zsh parses the completion"
+fi
