@@ -67,6 +67,14 @@ def _number(value):
     return f if math.isfinite(f) else None
 
 
+def _check_name(what, name):
+    """benchline's rule for names and units: 1 to 200 characters, no control characters."""
+    name = str(name)
+    if not 1 <= len(name) <= 200 or any(ord(c) < 0x20 or ord(c) == 0x7f for c in name):
+        raise ValueError("%s %r must be 1 to 200 characters without control characters" % (what, name))
+    return name
+
+
 def _jsonable(value):
     """json.dumps default=: numbers from numpy or torch become floats."""
     f = _number(value)
@@ -120,17 +128,19 @@ class MetricsRecorder:
     def record(self, name, value, unit=None, better=None):
         """Records one metric. better: "lower", "higher" or None (unknown).
 
-        A value that is not a finite number raises ValueError: benchline would
-        refuse the line, and a silent gap is worse than an error here.
+        A value that is not a finite number, or a name or unit that is empty,
+        longer than 200 characters or holds a control character, raises
+        ValueError: benchline would refuse the line, and a silent gap is worse
+        than an error here.
         """
         v = _number(value)
         if v is None:
             raise ValueError("metric %r: value %r is not a finite number" % (name, value))
         if better not in (None, "lower", "higher"):
             raise ValueError("metric %r: better must be 'lower' or 'higher', not %r" % (name, better))
-        obj = {"name": str(name), "value": v}
+        obj = {"name": _check_name("metric name", name), "value": v}
         if unit:
-            obj["unit"] = str(unit)
+            obj["unit"] = _check_name("unit of %r:" % name, unit)
         if better:
             obj["better"] = better
         with self._lock:

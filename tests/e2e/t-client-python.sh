@@ -47,6 +47,20 @@ try:
     recorder.record("bad", float("inf"))
 except ValueError as e:
     print("refused:", e, file=sys.stderr)
+for bad_name in ("", "two\nlines", "x" * 201):
+    try:
+        recorder.record(bad_name, 1.0)
+        sys.exit("a bad name was accepted: %r" % bad_name)
+    except ValueError:
+        pass
+try:
+    with recorder.timer("failed_block"):
+        raise RuntimeError("boom")
+except RuntimeError:
+    pass
+import benchline_recorder
+with benchline_recorder.timer("module_timer"):
+    time.sleep(0.001)
 PY
 cat >"$R/benchline.yaml" <<'YAML'
 version: 1
@@ -74,6 +88,8 @@ expect_eq "$(sql "$DB" "select count(*) from metrics where name='recorder_cpu_ut
 expect_eq "$(sql "$DB" "select count(*) from metrics where name='recorder_mem_megabytes_max' and value >= 102")" 2 "device samples summarised: max"
 expect_eq "$(sql "$DB" "select count(*) from metrics where name like 'recorder_gpu%'")" 0 "no GPU values: no GPU summaries"
 expect_eq "$(sql "$DB" "select count(*) from metrics where name='bad'")" 0 "a non-finite value is refused"
+expect_eq "$(sql "$DB" "select count(*) from metrics where name='failed_block'")" 0 "a block that raises records nothing"
+expect_eq "$(sql "$DB" "select count(*) from metrics where name='module_timer' and unit='s' and better='lower'")" 2 "the module-level timer records"
 others=$(printf '%s\n' "$err" | grep "metrics line" | grep -v -e '"time_to_first_token_secs" is null' -e '"note" is a string' || true)
 expect_eq "$others" "" "only the null and the string are reported"
 expect_contains "$err" 'measurement "time_to_first_token_secs" is null, not a number' "the NaN's key is named"
