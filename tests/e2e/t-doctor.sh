@@ -98,6 +98,37 @@ BENCHLINE_NVML_LIBRARY=libc.so.6 run_bl doctor --sysroot "$T/good"
 expect_contains "$out" "no NVIDIA GPU (" "a library without NVML's symbols is no GPU"
 expect_eq "$status" 0 "and no warning"
 
+# GPU clocks and throttle reasons. No GPU here, so a stand-in libnvidia-ml
+# (the NVML entry points benchline looks up, answering for one GPU whose
+# reasons come from $STANDIN_REASONS) goes through the real dlopen path.
+cat >"$T/nvml.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+int nvmlInit_v2(void) { return 0; }
+int nvmlShutdown(void) { return 0; }
+int nvmlDeviceGetCount_v2(unsigned *n) { *n = 1; return 0; }
+int nvmlDeviceGetHandleByIndex_v2(unsigned i, void **h) { *h = (void *)(size_t)(i + 1); return 0; }
+int nvmlDeviceGetName(void *h, char *name, unsigned len) { snprintf(name, len, "Stand-in GPU"); return 0; }
+int nvmlDeviceGetClockInfo(void *h, int type, unsigned *mhz) { *mhz = 1410; return 0; }
+int nvmlDeviceGetTemperature(void *h, int type, unsigned *c) { *c = 87; return 0; }
+int nvmlDeviceGetCurrentClocksEventReasons(void *h, unsigned long long *r)
+{
+	*r = strtoull(getenv("STANDIN_REASONS"), NULL, 0);
+	return 0;
+}
+C
+${CC:-cc} -shared -fPIC -o "$T/libnvidia-ml.so.1" "$T/nvml.c" || fail "stand-in NVML builds"
+BENCHLINE_NVML_LIBRARY=$T/libnvidia-ml.so.1 STANDIN_REASONS=0x41 run_bl doctor --sysroot "$T/good"
+expect_eq "$status" 1 "a thermally throttled GPU: exit 1"
+expect_contains "$out" "WARNING  gpu0-clocks     Stand-in GPU: SM clock 1410 MHz, 87 C, clocks held down by: idle, hardware thermal slowdown" "throttle reasons decoded"
+expect_contains "$out" "nvidia-smi -lgc" "GPU advice"
+BENCHLINE_NVML_LIBRARY=$T/libnvidia-ml.so.1 STANDIN_REASONS=0 run_bl doctor --sysroot "$T/good"
+expect_eq "$status" 0 "an unthrottled GPU: exit 0"
+expect_contains "$out" "note     gpu0-clocks     Stand-in GPU: SM clock 1410 MHz, 87 C, no clock limit active" "no reason: a note on locking clocks"
+BENCHLINE_NVML_LIBRARY=$T/libnvidia-ml.so.1 STANDIN_REASONS=0x1 run_bl doctor --sysroot "$T/good" --no-gpu
+case "$out" in *Stand-in*) fail "--no-gpu loads no NVML: $out" ;; esac
+pass "--no-gpu does not load NVML"
+
 # The real machine: every check reports, whatever the verdict.
 unset BENCHLINE_NVML_LIBRARY
 run_bl doctor
