@@ -7,7 +7,8 @@
 # option appears in them at the next build. The help texts keep one layout
 # that this relies on (tests/e2e/t-install.sh checks the result):
 #   usage: benchline CMD ...          first line(s): the synopsis
-#   Section title:                    unindented, ending in ':'
+#   Section title:                    unindented, ending in ':', after a blank
+#                                     line, before a term or a blank line
 #   "  TERM   description"            a term (options start with '-'; a last
 #   "         more description"       word without '-' is their argument),
 #                                     2+ spaces before its description
@@ -47,6 +48,7 @@ function term(t,    n, w, i, r, word, tail) {
 	}
 	return r
 }
+NR == FNR { prev[FNR] = $0; if (FNR > 1) nextl[FNR - 1] = $0; next }
 BEGIN {
 	up = toupper(name)
 	printf ".TH %s 1 \"\" \"benchline %s\" \"benchline manual\"\n", esc(up), version
@@ -59,7 +61,9 @@ state == "synopsis" { print ".fi"; print ".SH DESCRIPTION"; state = "text" }
 /^$/ { if (!para) print ".PP"; para = 1; in_term = 0; next }
 { para = 0 }
 /^Exit status/ { print ".SH \"EXIT STATUS\""; print esc($0); in_term = 0; next }
-/^[^ ].*:$/ { t = $0; sub(/:$/, "", t); print ".SS \"" esc(t) "\""; in_term = 0; next }
+/^[^ ].*:$/ && (FNR == 1 || prev[FNR - 1] == "") && (nextl[FNR] == "" || nextl[FNR] ~ /^  [^ ]/) {
+	t = $0; sub(/:$/, "", t); print ".SS \"" esc(t) "\""; in_term = 0; next
+}
 /^  [^ ]/ {
 	line = substr($0, 3)
 	gap = index(line, "  ")
@@ -94,7 +98,7 @@ to_opts='
 see_also=""
 while read -r cmd summary; do
 	"$bin" "$cmd" --help >"$out/$cmd.help"
-	awk -v name="benchline-$cmd" -v summary="$summary" -v version="$version" "$to_man" "$out/$cmd.help" \
+	awk -v name="benchline-$cmd" -v summary="$summary" -v version="$version" "$to_man" "$out/$cmd.help" "$out/$cmd.help" \
 		>"$out/man/man1/benchline-$cmd.1"
 	printf '.SH "SEE ALSO"\n\\fBbenchline\\fR(1)\n' >>"$out/man/man1/benchline-$cmd.1"
 	awk "$to_opts" "$out/$cmd.help" >"$out/$cmd.opts"
@@ -103,7 +107,7 @@ while read -r cmd summary; do
 done <"$out/commands.txt"
 
 awk -v name=benchline -v summary="benchmark a code base across git commits" -v version="$version" "$to_man" \
-	"$out/main.txt" >"$out/man/man1/benchline.1"
+	"$out/main.txt" "$out/main.txt" >"$out/man/man1/benchline.1"
 printf '.SH "SEE ALSO"\n%s\n' "$see_also" >>"$out/man/man1/benchline.1"
 awk "$to_opts" "$out/main.txt" >"$out/main.opts"
 

@@ -23,6 +23,8 @@ for cmd in $commands; do
 	text=$(MANWIDTH=200 LC_ALL=C.UTF-8 man -l "$page" 2>"$T/man.err") || fail "man -l $page: $(cat "$T/man.err")"
 	warn=$(LC_ALL=C.UTF-8 groff -ww -man -z -Tutf8 "$page" 2>&1)
 	[ -z "$warn" ] || fail "groff warns on $page: $warn"
+	long=$(grep '^\.SS' "$page" | awk 'length($0) > 50' || true)
+	[ -z "$long" ] || fail "$cmd: prose taken for a section title: $long"
 	summary=$("$BENCHLINE" --help | awk -v c="$cmd" '$1 == c {$1 = ""; sub(/^ +/, ""); print}')
 	expect_contains "$text" "benchline-$cmd - $summary" "$cmd: NAME line is the command table's summary"
 	# Every option of the help text is in the page.
