@@ -71,7 +71,37 @@ for cmd in $commands; do
 done
 grep -q "'\*--metric\[" "$Z" || fail "zsh: repeatable options marked with *"
 pass "zsh lists every command"
-if command -v zsh >/dev/null; then
-	zsh -n "$Z" || fail "zsh -n $Z"
-	pass "zsh parses the completion"
-fi
+command -v zsh >/dev/null || fail "zsh is needed (scripts/bootstrap.sh installs it)"
+zsh -n "$Z" || fail "zsh -n $Z"
+pass "zsh parses the completion"
+# zsh_complete TEXT: what an interactive zsh shows after typing TEXT and Tab
+# (a pseudo-terminal through zsh/zpty, compinit with the installed fpath).
+cat >"$T/complete.zsh" <<'ZSH'
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D; PROMPT='> '; unsetopt beep; LISTMAX=1000"
+zpty -w z "print READY"
+zpty -r z line '*READY*'
+zpty -w -n z "benchline $2"$'\t'
+# Read until the output has been quiet for half a second (at most ~10 s).
+out=""
+for i in {1..20}; do
+	sleep 0.5
+	got=0
+	while zpty -r -t z chunk; do out+=$chunk; got=1; done
+	(( got == 0 )) && [[ $out == *benchline* ]] && break
+done
+print -r -- "$out"
+zpty -d z
+ZSH
+zsh_complete() {
+	timeout 30 env HOME="$T/zhome" zsh -f "$T/complete.zsh" "$P/share/zsh/site-functions" "$1" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g'
+}
+mkdir -p "$T/zhome"
+expect_contains "$(zsh_complete "do")" "benchline doctor" "zsh completes a command"
+z=$(zsh_complete "doctor --")
+for opt in --max-load --no-gpu --quiet --sysroot; do
+	expect_contains "$z" "$opt" "zsh offers doctor $opt"
+done
+expect_contains "$z" "skip the GPU checks" "zsh shows option descriptions"
+expect_contains "$(zsh_complete "run --max-c")" "benchline run --max-count" "zsh completes an option prefix"
