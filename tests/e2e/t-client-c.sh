@@ -63,6 +63,15 @@ expect_eq "$(sql "$DB" "select count(*) from metrics where name in ('nan', '')")
 case "$err" in *"metrics line"*) fail "benchline reported a protocol diagnostic: $err" ;; esac
 pass "no protocol diagnostics"
 
+# C99 and C++ compilers take the header too.
+if command -v c++ >/dev/null; then
+	cp "$R/bench.c" "$T/bench.cpp"
+	c++ -Wall -Wextra -Werror -I"$R" -o "$T/bench-cpp" "$T/bench.cpp" || fail "the header compiles as C++"
+	pass "the header compiles as C++"
+fi
+$CC -std=c99 -pedantic -Wall -Wextra -Werror -I"$R" -o "$T/bench-c99" "$R/bench.c" -lm || fail "the header compiles as C99"
+pass "the header compiles as pedantic C99"
+
 # Outside benchline.
 (cd "$R" && $CC -std=c11 -O2 -o bench-by-hand bench.c -lm)
 set +e

@@ -15,6 +15,14 @@ commands=$("$BENCHLINE" --help | awk '/^Commands:/ {on = 1; next} on && /^$/ {ex
 [ "$(printf '%s\n' "$commands" | wc -l)" -ge 10 ] || fail "at least 10 commands listed: $commands"
 pass "commands read from benchline --help"
 
+# The recorder clients.
+cmp -s "$P/include/benchline.h" "$BENCHLINE_SRC/clients/c/benchline.h" || fail "include/benchline.h installed"
+printf '#include <benchline.h>\nint main(void) { return bl_record("x", 1, NULL, BL_UNKNOWN); }\n' >"$T/rec.c"
+${CC:-cc} -std=c11 -Werror -I"$P/include" -o "$T/rec" "$T/rec.c" -lm || fail "a program builds against the installed header"
+expect_eq "$(BENCHLINE_METRICS=$T/m "$T/rec" && cat "$T/m")" '{"name":"x","value":1}' "the installed C recorder writes the protocol"
+expect_eq "$(cd "$T" && BENCHLINE_METRICS=$T/m2 PYTHONPATH=$P/share/benchline/python python3 -B -c 'import benchline_recorder as b; b.record("y", 2)' && cat "$T/m2")" \
+	'{"name": "y", "value": 2.0}' "the installed Python recorder imports from share/benchline/python"
+
 M=$P/share/man/man1
 [ -f "$M/benchline.1" ] || fail "share/man/man1/benchline.1 installed"
 for cmd in $commands; do
