@@ -23,10 +23,9 @@ struct ctx {
 	struct bl_doctor_report *out;
 };
 
-static void add(struct ctx *c, const char *name, enum bl_doctor_level level, const char *advice, const char *fmt,
-		...) BL_PRINTF(5, 6);
-static void add(struct ctx *c, const char *name, enum bl_doctor_level level, const char *advice, const char *fmt,
-		...)
+static void add(struct ctx *c, const char *name, enum bl_doctor_level level, const char *advice, const char *fmt, ...)
+    BL_PRINTF(5, 6);
+static void add(struct ctx *c, const char *name, enum bl_doctor_level level, const char *advice, const char *fmt, ...)
 {
 	struct bl_buf b;
 	va_list ap;
@@ -132,8 +131,8 @@ static void check_governor(struct ctx *c, const int *cpus, size_t n)
 		add(c, "cpu-governor", BL_DOCTOR_WARNING,
 		    "set the 'performance' governor: sudo cpupower frequency-set -g performance\n"
 		    "(or write 'performance' to /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor)",
-		    "%zu of %zu CPUs not on the 'performance' governor (%s): the clock follows the load", n - performance,
-		    n, other.data);
+		    "%zu of %zu CPUs not on the 'performance' governor (%s): the clock follows the load",
+		    n - performance, n, other.data);
 	bl_buf_release(&b);
 	bl_buf_release(&other);
 }
@@ -167,8 +166,8 @@ static void check_scaling(struct ctx *c, const int *cpus, size_t n)
 		bl_buf_puts(&drv, "unknown");
 	free(p);
 	if (known == 0)
-		add(c, "cpu-freq-range", BL_DOCTOR_NOTE, NULL, "scaling_min_freq/scaling_max_freq unreadable (driver %s)",
-		    drv.data);
+		add(c, "cpu-freq-range", BL_DOCTOR_NOTE, NULL,
+		    "scaling_min_freq/scaling_max_freq unreadable (driver %s)", drv.data);
 	else if (varying)
 		add(c, "cpu-freq-range", BL_DOCTOR_WARNING,
 		    "pin the frequency: sudo cpupower frequency-set -d MAX -u MAX with MAX a sustainable\n"
@@ -176,8 +175,8 @@ static void check_scaling(struct ctx *c, const int *cpus, size_t n)
 		    "%zu of %zu CPUs may run between %ld and %ld MHz (cpu%d; driver %s)", varying, known, lo / 1000,
 		    hi / 1000, first, drv.data);
 	else
-		add(c, "cpu-freq-range", BL_DOCTOR_OK, NULL, "minimum = maximum frequency on %zu CPUs (driver %s)", known,
-		    drv.data);
+		add(c, "cpu-freq-range", BL_DOCTOR_OK, NULL, "minimum = maximum frequency on %zu CPUs (driver %s)",
+		    known, drv.data);
 	bl_buf_release(&drv);
 }
 
@@ -322,8 +321,8 @@ static void check_isolation(struct ctx *c)
 		if (!nohz.len)
 			add(c, "isolated-cpus", BL_DOCTOR_NOTE,
 			    "add nohz_full=LIST rcu_nocbs=LIST for the same CPUs to stop the timer tick there",
-			    "CPUs %s are isolated, but without nohz_full (the timer tick still interrupts them)%s", list,
-			    rcu ? "" : "; no rcu_nocbs");
+			    "CPUs %s are isolated, but without nohz_full (the timer tick still interrupts them)%s",
+			    list, rcu ? "" : "; no rcu_nocbs");
 		else
 			add(c, "isolated-cpus", BL_DOCTOR_OK, NULL,
 			    "CPUs %s isolated, nohz_full=%s%s%s; pass them to 'benchline run --cpu-list'", list,
@@ -376,10 +375,9 @@ static void check_swap(struct ctx *c)
 	else if (total == 0)
 		add(c, "swap", BL_DOCTOR_OK, NULL, "no swap");
 	else if (total - free_kb > 0)
-		add(c, "swap", BL_DOCTOR_WARNING,
-		    "free memory or turn swap off while benchmarking: sudo swapoff -a",
-		    "%.1f MiB swapped out of %.1f MiB: page-ins stall processes at random", (double)(total - free_kb) / 1024,
-		    (double)total / 1024);
+		add(c, "swap", BL_DOCTOR_WARNING, "free memory or turn swap off while benchmarking: sudo swapoff -a",
+		    "%.1f MiB swapped out of %.1f MiB: page-ins stall processes at random",
+		    (double)(total - free_kb) / 1024, (double)total / 1024);
 	else
 		add(c, "swap", BL_DOCTOR_OK, NULL, "%.1f MiB of swap, none in use", (double)total / 1024);
 	bl_buf_release(&b);
@@ -391,15 +389,15 @@ static const struct {
 	const char *name;
 	bool bad; /* slows a running benchmark */
 } gpu_reasons[] = {
-	{0x1, "idle", false},
-	{0x2, "applications clocks setting", false},
-	{0x4, "software power cap", true},
-	{0x8, "hardware slowdown", true},
-	{0x10, "sync boost", false},
-	{0x20, "software thermal slowdown", true},
-	{0x40, "hardware thermal slowdown", true},
-	{0x80, "hardware power brake", true},
-	{0x100, "display clocks setting", false},
+    {0x1, "idle", false},
+    {0x2, "applications clocks setting", false},
+    {0x4, "software power cap", true},
+    {0x8, "hardware slowdown", true},
+    {0x10, "sync boost", false},
+    {0x20, "software thermal slowdown", true},
+    {0x40, "hardware thermal slowdown", true},
+    {0x80, "hardware power brake", true},
+    {0x100, "display clocks setting", false},
 };
 
 static void check_gpus(struct ctx *c, const struct bl_doctor_options *opt)
@@ -464,7 +462,8 @@ static void check_gpus(struct ctx *c, const struct bl_doctor_options *opt)
 			    "%s", what.data);
 		else
 			add(c, id, BL_DOCTOR_NOTE,
-			    "for stable timings lock the clocks: sudo nvidia-smi -pm 1; sudo nvidia-smi -lgc BASE,BASE\n"
+			    "for stable timings lock the clocks: sudo nvidia-smi -pm 1; sudo nvidia-smi -lgc "
+			    "BASE,BASE\n"
 			    "(unlock with nvidia-smi -rgc)",
 			    "%s", what.data);
 		bl_buf_release(&what);
@@ -517,9 +516,12 @@ size_t bl_doctor_count(const struct bl_doctor_report *r, enum bl_doctor_level le
 const char *bl_doctor_level_name(enum bl_doctor_level level)
 {
 	switch (level) {
-	case BL_DOCTOR_OK: return "ok";
-	case BL_DOCTOR_NOTE: return "note";
-	case BL_DOCTOR_WARNING: return "WARNING";
+	case BL_DOCTOR_OK:
+		return "ok";
+	case BL_DOCTOR_NOTE:
+		return "note";
+	case BL_DOCTOR_WARNING:
+		return "WARNING";
 	}
 	return "?";
 }
