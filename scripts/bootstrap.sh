@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config git
 	libsqlite3-dev libpq-dev libyaml-dev libjansson-dev libcmocka-dev
-	sqlite3 postgresql python3 procps hyperfine bsdutils util-linux
+	sqlite3 postgresql python3 procps hyperfine bsdutils util-linux man-db groff-base zsh
 	chromium chromium-driver)
 
 missing=()
