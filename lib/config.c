@@ -17,7 +17,7 @@
 /* Sources a benchmark's metrics may come from; the first is the default. */
 static const char *const metric_sources[] = {"protocol", NULL};
 
-static const char *const root_keys[] = {"version", "suite", "build", "defaults", "sampling", "analysis", "report", "benchmarks", NULL};
+static const char *const root_keys[] = {"version", "suite", "build", "defaults", "sampling", "analysis", "report", "db", "benchmarks", NULL};
 static const char *const build_keys[] = {"command", "commands", "shell", "timeout", "env", NULL};
 static const char *const defaults_keys[] = {"warmup", "repetitions", "timeout", NULL};
 static const char *const bench_keys[] = {"name",   "command",	  "shell",   "cwd",   "env",	 "params",
@@ -619,6 +619,10 @@ static int parse_root(struct bl_cfg_parser *p, struct bl_config *cfg)
 		return -1;
 	if ((v = bl_cfg_find_value(p, root, "report")) && bl_cfg_parse_report(p, v, &cfg->report))
 		return -1;
+	if ((v = bl_cfg_find_value(p, root, "db")) && bl_cfg_get_string(p, v, "'db'", &cfg->db))
+		return -1;
+	if (cfg->db && !*cfg->db)
+		return bl_cfg_fail_at(p, v, "'db' must name a database (a file path or a postgresql:// URL), got ''");
 	if (!(v = bl_cfg_find_value(p, root, "benchmarks")))
 		return bl_cfg_fail_at(p, root, "missing required key 'benchmarks' (expected a list of benchmarks)");
 	return parse_benchmarks(p, v, &d, cfg);
@@ -702,6 +706,7 @@ static void release_benchmark(struct bl_benchmark_cfg *b)
 void bl_config_release(struct bl_config *cfg)
 {
 	free(cfg->path);
+	free(cfg->db);
 	bl_strvec_release(&cfg->suite);
 	for (size_t i = 0; i < cfg->build.n_commands; i++)
 		bl_strvec_release(&cfg->build.commands[i].argv);

@@ -153,6 +153,8 @@ struct bl_config {
 	struct bl_sampling_cfg sampling;
 	struct bl_analysis_cfg analysis;
 	struct bl_report_cfg report;
+	char *db;               /* 'db': the database when neither --db nor BENCHLINE_DB gives one (a path
+				   relative to the repository, or a postgresql:// URL), NULL when not set */
 	struct bl_benchmark_cfg *benchmarks;
 	size_t n_benchmarks;
 	/* sha256 of the config file's bytes; the suite hash adds the suite files */

@@ -549,7 +549,7 @@ static void test_error_unknown_keys(void **state)
 		     "allowed: name, command, shell, cwd, env, params, warmup, repetitions, timeout, files, metrics",
 		     NULL);
 	expect_error("version: 1\nbenchmark: []\n", FILE_NAME ":2:1: ", "unknown key 'benchmark' in the top level",
-		     "allowed: version, suite, build, defaults, sampling, analysis, report, benchmarks", NULL);
+		     "allowed: version, suite, build, defaults, sampling, analysis, report, db, benchmarks", NULL);
 	expect_error("version: 1\nbuild: {cmd: make}\nbenchmarks: [{name: a, command: x}]\n",
 		     FILE_NAME ":2:9: ", "unknown key 'cmd' in 'build'",
 		     "allowed: command, commands, shell, timeout, env", NULL);
