@@ -58,6 +58,39 @@ static void entry_free(struct bl_gbench_entry *e)
 	free(e->run_name);
 	free(e->label);
 	free(e->aggregate_name);
+	for (size_t i = 0; i < e->n_counters; i++)
+		free(e->counters[i].name);
+	free(e->counters);
+}
+
+/* Members Google Benchmark itself writes; any other number is a counter. */
+static const char *const own_fields[] = {
+	"name",		    "family_index",  "per_family_instance_index", "run_name",	     "run_type",
+	"repetitions",	    "repetition_index", "threads",		  "iterations",	     "real_time",
+	"cpu_time",	    "time_unit",     "aggregate_name",		  "aggregate_unit", "label",
+	"error_occurred",   "error_message", "skipped",			  "skip_message",   "big_o",
+	"cpu_coefficient", "real_coefficient", "rms",			  NULL,
+};
+
+static void entry_counters(json_t *obj, struct bl_gbench_entry *e)
+{
+	const char *key;
+	json_t *v;
+	size_t cap = 0;
+	json_t *it = json_object_get(obj, "iterations");
+	e->iterations = json_is_number(it) ? json_number_value(it) : -1;
+	json_t *au = json_object_get(obj, "aggregate_unit");
+	snprintf(e->aggregate_unit, sizeof(e->aggregate_unit), "%s", json_is_string(au) ? json_string_value(au) : "");
+	json_object_foreach (obj, key, v) {
+		bool own = false;
+		for (size_t i = 0; own_fields[i] && !own; i++)
+			own = !strcmp(key, own_fields[i]);
+		if (own || !json_is_number(v))
+			continue;
+		BL_GROW(e->counters, cap, e->n_counters + 1);
+		e->counters[e->n_counters].name = bl_xstrdup(key);
+		e->counters[e->n_counters++].value = json_number_value(v);
+	}
 }
 
 /*
@@ -115,6 +148,7 @@ static int parse_entry(const char *path, json_t *obj, size_t index, struct bl_gb
 	e->family_index = index_field(obj, "family_index");
 	e->per_family_instance_index = index_field(obj, "per_family_instance_index");
 	e->repetition_index = index_field(obj, "repetition_index");
+	entry_counters(obj, e);
 	return entry_times(path, obj, e, err);
 }
 
