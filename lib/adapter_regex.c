@@ -189,8 +189,8 @@ static int add_group(const char *path, const char *text, const regmatch_t *m, co
 	position(text, (size_t)m->rm_so, &line, &col);
 	snprintf(num, sizeof(num), "%.*s", (int)(len < 63 ? len : 63), text + m->rm_so);
 	if (len > 63 || bl_parse_double(num, &v))
-		return bl_fail(err, "%s:%zu:%zu: group '%s' matched '%s%s', which is not a number", path, line, col,
-			       metric, num, len > 63 ? "..." : "");
+		return bl_fail(err, "%s:%zu:%zu: metric '%s': matched '%s%s', which is not a number", path, line,
+			       col, metric, num, len > 63 ? "..." : "");
 	snprintf(where, sizeof(where), "line %zu", line);
 	return bl_adp_add(out, path, where, metric, NULL, v, unit, BL_BETTER_UNKNOWN, err);
 }

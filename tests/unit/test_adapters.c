@@ -420,7 +420,7 @@ static void test_regex_malformed(void **state)
 {
 	struct bl_adapter_opts o = {.pattern = "time: (?<t>[^ ]+)"};
 	const char *msg = parse_bad("regex", "run0.out", "start\nok\ntime: 1.5x s\n", &o);
-	assert_string_equal(msg, "run0.out:3:7: group 't' matched '1.5x', which is not a number");
+	assert_string_equal(msg, "run0.out:3:7: metric 't': matched '1.5x', which is not a number");
 	msg = parse_bad("regex", "run0.out", "nothing here\n", &o);
 	assert_string_equal(msg, "run0.out: the pattern matched no number in 13 bytes of output");
 	struct bl_error err = {{0}};
