@@ -11,6 +11,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_compare,
 	&cli_cmd_demo,
 	&cli_cmd_detect,
+	&cli_cmd_import,
 	&cli_cmd_init,
 	&cli_cmd_push,
 	&cli_cmd_report,
