@@ -15,6 +15,10 @@
 
 extern char **environ;
 
+/* The standard output kept for a harness format that may be read from it
+ * (the default cap, 1 MiB, would cut a large Google Benchmark JSON). */
+#define HARNESS_LOG_CAP ((size_t)64 << 20)
+
 /* Metric names benchline records for every run. */
 static const char *const builtin_metrics[] = {"wall_time", "user_time", "system_time", "cpu_time", "peak_memory"};
 
@@ -298,6 +302,8 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 		.timeout_s = bc->bench->timeout_s,
 		.stdout_path = out_log,
 		.stderr_path = err_log,
+		/* A harness format may be read from stdout: keep all of it, up to a bound. */
+		.log_cap = strcmp(bc->bench->metrics_from, "protocol") && !bc->bench->metrics_file ? HARNESS_LOG_CAP : 0,
 		.cpus = o->cpus,
 		.n_cpus = o->n_cpus,
 		.interrupt = o->interrupt,

@@ -57,8 +57,9 @@ int bl_adapter_parse_file(const struct bl_adapter *a, const char *path, const st
 int bl_adapter_regex_check(const char *pattern, struct bl_error *err);
 
 /* Normalises *value given in unit to benchline's base unit and returns that
- * unit's name ("s", "B", "B/s", "J", "W", "Hz", "1/s"...), or unit itself
- * when it is not a known one (kept as given). NULL and "" stay NULL. */
+ * unit's name ("s", "B", "B/s", "J", "W", "Hz"...), or unit itself when it is
+ * not a known one (kept as given). NULL and "" stay NULL. "X/kWh" becomes
+ * "X/J" in thread-local storage, valid until the thread's next call: copy it. */
 const char *bl_unit_normalise(const char *unit, double *value);
 
 #endif

@@ -139,3 +139,22 @@ expect_contains "$(q "select diagnostics from runs r join benchmarks b using(ben
 	":2:0: invalid JSON" "the stored diagnostic gives the position"
 expect_eq "$(q "select count(*) from runs r join benchmarks b using(benchmark_id) where b.name='rx' and r.status='ok'")" 8 "runs kept"
 expect_eq "$(q "select count(*) from metrics where name='decode'")" 12 "earlier metrics untouched"
+
+# A harness that prints more than the usual 1 MiB log cap on stdout is read whole.
+cat >"$R/bench/big.sh" <<'SH'
+#!/bin/sh
+awk 'BEGIN { printf "{\"benchmarks\": [\n"; for (i = 0; i < 12000; i++)
+	printf "%s{\"name\": \"BM_entry_with_a_long_name/%d\", \"run_type\": \"iteration\", \"real_time\": %d, \"cpu_time\": %d, \"time_unit\": \"ns\", \"iterations\": 1000}\n", (i ? "," : ""), i, i + 1, i + 1
+	printf "]}\n" }'
+SH
+cat >>"$R/benchline.yaml" <<'YAML'
+  - name: gbig
+    command: [sh, bench/big.sh]
+    repetitions: 1
+    metrics: gbench
+YAML
+run_bl -C "$R" run --benchmark gbig HEAD
+expect_eq "$status" 0 "big gbench output: run exits 0"
+[ "$(stat -c %s "$(ls -d "$R"/.benchline/cache/logs/*/gbig-*/run0.out | head -1)")" -gt 1100000 ] || fail "the output is over 1 MiB"
+expect_eq "$(q "select count(*) from metrics where name like 'BM_entry_with_a_long_name/%:real_time'")" 12000 "big gbench output: every entry read"
+expect_eq "$(q "select value from metrics where name='BM_entry_with_a_long_name/11999:cpu_time'")" "1.2e-05" "big gbench output: the last entry too"
