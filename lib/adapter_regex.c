@@ -169,24 +169,27 @@ static const char *unit_for(const struct bl_adapter_opts *o, const char *metric)
 	return NULL;
 }
 
-/* "PATH:LINE:COLUMN" of offset off in text. */
-static void position(const char *text, size_t off, size_t *line, size_t *col)
+/* A place in the text, moved forward match by match, so that naming the line
+ * of a value costs the bytes since the last match, not since the start. */
+struct cursor {
+	size_t off, line, bol; /* offset, its line (1-based), where that line begins */
+};
+
+static void advance(const char *text, struct cursor *c, size_t off)
 {
-	*line = 1;
-	size_t bol = 0;
-	for (size_t i = 0; i < off; i++)
-		if (text[i] == '\n')
-			(*line)++, bol = i + 1;
-	*col = off - bol + 1;
+	for (; c->off < off; c->off++)
+		if (text[c->off] == '\n')
+			c->line++, c->bol = c->off + 1;
 }
 
-static int add_group(const char *path, const char *text, const regmatch_t *m, const char *metric,
-		     const char *unit, struct bl_metric_list *out, struct bl_error *err)
+static int add_group(const char *path, const char *text, struct cursor at, const regmatch_t *m,
+		     const char *metric, const char *unit, struct bl_metric_list *out, struct bl_error *err)
 {
 	char num[64], where[48];
-	size_t len = (size_t)(m->rm_eo - m->rm_so), line, col;
+	size_t len = (size_t)(m->rm_eo - m->rm_so);
 	double v;
-	position(text, (size_t)m->rm_so, &line, &col);
+	advance(text, &at, (size_t)m->rm_so); /* a copy: groups of one match come in any order */
+	size_t line = at.line, col = at.off - at.bol + 1;
 	snprintf(num, sizeof(num), "%.*s", (int)(len < 63 ? len : 63), text + m->rm_so);
 	if (len > 63 || bl_parse_double(num, &v))
 		return bl_fail(err, "%s:%zu:%zu: metric '%s': matched '%s%s', which is not a number", path, line,
@@ -195,14 +198,15 @@ static int add_group(const char *path, const char *text, const regmatch_t *m, co
 	return bl_adp_add(out, path, where, metric, NULL, v, unit, BL_BETTER_UNKNOWN, err);
 }
 
-static int add_match(const char *path, const char *text, const struct compiled *c, const regmatch_t *m,
-		     const struct bl_adapter_opts *o, struct bl_metric_list *out, struct bl_error *err)
+static int add_match(const char *path, const char *text, struct cursor at, const struct compiled *c,
+		     const regmatch_t *m, const struct bl_adapter_opts *o, struct bl_metric_list *out,
+		     struct bl_error *err)
 {
 	for (size_t k = 0; k < c->n_names; k++) {
 		size_t g = c->names[k].group;
 		if (m[g].rm_so < 0 || g == c->g_name || g == c->g_unit || g == c->g_value)
 			continue;
-		if (add_group(path, text, &m[g], c->names[k].name, unit_for(o, c->names[k].name), out, err))
+		if (add_group(path, text, at, &m[g], c->names[k].name, unit_for(o, c->names[k].name), out, err))
 			return -1;
 	}
 	if (!c->g_value || m[c->g_value].rm_so < 0)
@@ -213,7 +217,7 @@ static int add_match(const char *path, const char *text, const struct compiled *
 	char *unit = c->g_unit && m[c->g_unit].rm_so >= 0 && m[c->g_unit].rm_eo > m[c->g_unit].rm_so
 			     ? bl_xstrndup(text + m[c->g_unit].rm_so, (size_t)(m[c->g_unit].rm_eo - m[c->g_unit].rm_so))
 			     : NULL;
-	int rc = add_group(path, text, &m[c->g_value], metric, unit ? unit : unit_for(o, metric), out, err);
+	int rc = add_group(path, text, at, &m[c->g_value], metric, unit ? unit : unit_for(o, metric), out, err);
 	free(metric);
 	free(unit);
 	return rc;
@@ -231,15 +235,18 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 	char *text = bl_xstrndup(data, len);
 	regmatch_t *m = bl_xcalloc(c.n_groups + 1, sizeof(*m));
 	size_t before = out->n, off = 0, tlen = strlen(text);
+	struct cursor at = {0, 1, 0};
 	int rc = 0;
 	while (rc == 0 && off <= tlen) {
-		int flags = off > 0 && text[off - 1] != '\n' ? REG_NOTBOL : 0;
-		if (regexec(&c.re, text + off, c.n_groups + 1, m, flags))
+		/* REG_STARTEND: search [off, tlen) of the whole text, offsets
+		 * relative to its start, '^' seeing the byte before off, and no
+		 * strlen of the rest on every call (quadratic on long output). */
+		m[0].rm_so = (regoff_t)off;
+		m[0].rm_eo = (regoff_t)tlen;
+		if (regexec(&c.re, text, c.n_groups + 1, m, REG_STARTEND))
 			break;
-		for (size_t g = 0; g <= c.n_groups; g++)
-			if (m[g].rm_so >= 0)
-				m[g].rm_so += (regoff_t)off, m[g].rm_eo += (regoff_t)off;
-		rc = add_match(path, text, &c, m, o, out, err);
+		advance(text, &at, (size_t)m[0].rm_so);
+		rc = add_match(path, text, at, &c, m, o, out, err);
 		off = (size_t)m[0].rm_eo + (m[0].rm_eo == m[0].rm_so);
 	}
 	if (rc == 0 && out->n == before)

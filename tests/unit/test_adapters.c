@@ -437,6 +437,15 @@ static void test_regex_malformed(void **state)
 	assert_non_null(strstr(err.msg, "pattern column 4: a group name"));
 	assert_int_equal(bl_adapter_regex_check("(?<name>x)", &err), -1);
 	assert_non_null(strstr(err.msg, "none named 'value'"));
+	/* '^' is the start of a line, also after an earlier match on the same line. */
+	struct bl_metric_list bol = {0};
+	struct bl_adapter_opts anchored = {.pattern = "^x=(?<x>[0-9])"};
+	const char *lines = "x=1 x=2\nx=3";
+	assert_int_equal(bl_adapter_find("regex")->parse("out", lines, strlen(lines), &anchored, &bol, &err), 0);
+	assert_int_equal(bol.n, 2);
+	assert_close(bol.items[0].value, 1);
+	assert_close(bol.items[1].value, 3);
+	bl_metric_list_release(&bol);
 	/* Brackets and escapes do not open groups: group 1 is still 'n'. */
 	assert_int_equal(bl_adapter_regex_check("[(]\\((?<n>[0-9]+)[[:space:]]", &err), 0);
 	struct bl_metric_list l = {0};
