@@ -102,7 +102,10 @@ int main(int argc, char **argv)
 	    {"gbench", "json_loadb", make_gbench, true, {0}},
 	    {"hyperfine", "json_loadb", make_hyperfine, true, {0}},
 	    {"gotest", "memchr+strtod", make_gotest, false, {0}},
-	    {"regex", "memchr+strtod", make_stdout, false,
+	    {"regex",
+	     "memchr+strtod",
+	     make_stdout,
+	     false,
 	     {.pattern = "decode (?<decode>[0-9.]+) ms, encode (?<encode>[0-9.]+) ms"}},
 	};
 	printf("%-10s %9s %9s %10s %12s %10s %6s\n", "format", "MB", "values", "adapter", "baseline", "", "ratio");
@@ -111,7 +114,8 @@ int main(int argc, char **argv)
 		bl_buf_init(&in);
 		fmts[f].make(&in);
 		const struct bl_adapter *a = bl_adapter_find(fmts[f].name);
-		double *ta = bl_xcalloc((size_t)rounds, sizeof(double)), *tb = bl_xcalloc((size_t)rounds, sizeof(double));
+		double *ta = bl_xcalloc((size_t)rounds, sizeof(double)),
+		       *tb = bl_xcalloc((size_t)rounds, sizeof(double));
 		size_t values = 0;
 		for (int r = 0; r < rounds; r++) {
 			struct bl_metric_list l = {0};

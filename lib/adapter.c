@@ -3,14 +3,20 @@
 #include "adapter_internal.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct bl_adapter *const adapters[] = {
-	&bl_adapter_gbench,	 &bl_adapter_hyperfine,	  &bl_adapter_pytest_benchmark,	 &bl_adapter_criterion,
-	&bl_adapter_gotest,	 &bl_adapter_llama_bench, &bl_adapter_optimum_benchmark, &bl_adapter_regex,
-	NULL,
+    &bl_adapter_gbench,
+    &bl_adapter_hyperfine,
+    &bl_adapter_pytest_benchmark,
+    &bl_adapter_criterion,
+    &bl_adapter_gotest,
+    &bl_adapter_llama_bench,
+    &bl_adapter_optimum_benchmark,
+    &bl_adapter_regex,
+    NULL,
 };
 
 const struct bl_adapter *const *bl_adapter_all(void)
@@ -59,15 +65,40 @@ static const struct {
 	const char *unit, *base;
 	double factor;
 } units[] = {
-	{"ns", "s", 1e-9},	    {"us", "s", 1e-6},	      {"\xc2\xb5s", "s", 1e-6}, {"ms", "s", 1e-3},
-	{"s", "s", 1},		    {"sec", "s", 1},	      {"min", "s", 60},		{"h", "s", 3600},
-	{"B", "B", 1},		    {"bytes", "B", 1},	      {"kB", "B", 1e3},		{"KB", "B", 1e3},
-	{"MB", "B", 1e6},	    {"GB", "B", 1e9},	      {"KiB", "B", 1024},	{"MiB", "B", 1048576},
-	{"GiB", "B", 1073741824.0}, {"B/s", "B/s", 1},	      {"kB/s", "B/s", 1e3},	{"MB/s", "B/s", 1e6},
-	{"GB/s", "B/s", 1e9},	    {"MiB/s", "B/s", 1048576}, {"GiB/s", "B/s", 1073741824.0},
-	{"J", "J", 1},		    {"kJ", "J", 1e3},	      {"Wh", "J", 3600},	{"kWh", "J", 3.6e6},
-	{"W", "W", 1},		    {"mW", "W", 1e-3},	      {"Hz", "Hz", 1},		{"kHz", "Hz", 1e3},
-	{"MHz", "Hz", 1e6},	    {"GHz", "Hz", 1e9},	      {"%", "%", 1},
+    {"ns", "s", 1e-9},
+    {"us", "s", 1e-6},
+    {"\xc2\xb5s", "s", 1e-6},
+    {"ms", "s", 1e-3},
+    {"s", "s", 1},
+    {"sec", "s", 1},
+    {"min", "s", 60},
+    {"h", "s", 3600},
+    {"B", "B", 1},
+    {"bytes", "B", 1},
+    {"kB", "B", 1e3},
+    {"KB", "B", 1e3},
+    {"MB", "B", 1e6},
+    {"GB", "B", 1e9},
+    {"KiB", "B", 1024},
+    {"MiB", "B", 1048576},
+    {"GiB", "B", 1073741824.0},
+    {"B/s", "B/s", 1},
+    {"kB/s", "B/s", 1e3},
+    {"MB/s", "B/s", 1e6},
+    {"GB/s", "B/s", 1e9},
+    {"MiB/s", "B/s", 1048576},
+    {"GiB/s", "B/s", 1073741824.0},
+    {"J", "J", 1},
+    {"kJ", "J", 1e3},
+    {"Wh", "J", 3600},
+    {"kWh", "J", 3.6e6},
+    {"W", "W", 1},
+    {"mW", "W", 1e-3},
+    {"Hz", "Hz", 1},
+    {"kHz", "Hz", 1e3},
+    {"MHz", "Hz", 1e6},
+    {"GHz", "Hz", 1e9},
+    {"%", "%", 1},
 };
 
 const char *bl_unit_normalise(const char *unit, double *value)
@@ -137,8 +168,8 @@ int bl_adp_number(const char *path, const char *where, json_t *obj, const char *
 	return 0;
 }
 
-int bl_adp_string(const char *path, const char *where, json_t *obj, const char *key, bool required,
-		  const char **out, struct bl_error *err)
+int bl_adp_string(const char *path, const char *where, json_t *obj, const char *key, bool required, const char **out,
+		  struct bl_error *err)
 {
 	json_t *v = json_object_get(obj, key);
 	*out = NULL;
@@ -150,8 +181,7 @@ int bl_adp_string(const char *path, const char *where, json_t *obj, const char *
 	return 0;
 }
 
-int bl_adp_array(const char *path, const char *where, json_t *obj, const char *key, json_t **out,
-		 struct bl_error *err)
+int bl_adp_array(const char *path, const char *where, json_t *obj, const char *key, json_t **out, struct bl_error *err)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!json_is_array(v))
@@ -177,8 +207,8 @@ static const char *bad_name(const char *s)
 	return chars > MAX_NAME_CHARS ? "is longer than 200 characters" : NULL;
 }
 
-int bl_adp_add(struct bl_metric_list *out, const char *path, const char *where, const char *name,
-	       const char *field, double value, const char *unit, enum bl_better better, struct bl_error *err)
+int bl_adp_add(struct bl_metric_list *out, const char *path, const char *where, const char *name, const char *field,
+	       double value, const char *unit, enum bl_better better, struct bl_error *err)
 {
 	char *full = field ? bl_xasprintf("%s:%s", name, field) : bl_xstrdup(name);
 	const char *why = bad_name(full);

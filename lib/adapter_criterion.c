@@ -45,7 +45,8 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 	int rc = -1;
 	size_t found = 0;
 	if (!json_is_object(root)) {
-		bl_fail(err, "%s: expected Criterion's estimates.json (an object with \"mean\", \"median\", ...), got %s",
+		bl_fail(err,
+			"%s: expected Criterion's estimates.json (an object with \"mean\", \"median\", ...), got %s",
 			path, bl_adp_json_type(root));
 		goto out;
 	}
@@ -83,7 +84,8 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 			goto out;
 	}
 	if (!found) {
-		bl_fail(err, "%s: no estimate found (expected \"mean\", \"median\", ...): not Criterion's estimates.json",
+		bl_fail(err,
+			"%s: no estimate found (expected \"mean\", \"median\", ...): not Criterion's estimates.json",
 			path);
 		goto out;
 	}
@@ -95,7 +97,7 @@ out:
 }
 
 const struct bl_adapter bl_adapter_criterion = {
-	.name = "criterion",
-	.summary = "Criterion.rs target/criterion/<id>/new/estimates.json",
-	.parse = parse,
+    .name = "criterion",
+    .summary = "Criterion.rs target/criterion/<id>/new/estimates.json",
+    .parse = parse,
 };

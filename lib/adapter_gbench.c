@@ -58,7 +58,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 }
 
 const struct bl_adapter bl_adapter_gbench = {
-	.name = "gbench",
-	.summary = "Google Benchmark JSON (--benchmark_out=FILE or --benchmark_format=json)",
-	.parse = parse,
+    .name = "gbench",
+    .summary = "Google Benchmark JSON (--benchmark_out=FILE or --benchmark_format=json)",
+    .parse = parse,
 };

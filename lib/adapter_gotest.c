@@ -20,10 +20,10 @@ static const struct {
 	const char *unit, *field, *base;
 	enum bl_better better;
 } go_units[] = {
-	{"ns/op", "time_per_op", "ns", BL_BETTER_LOWER},
-	{"B/op", "bytes_per_op", "B", BL_BETTER_LOWER},
-	{"allocs/op", "allocs_per_op", NULL, BL_BETTER_LOWER},
-	{"MB/s", "throughput", "MB/s", BL_BETTER_HIGHER},
+    {"ns/op", "time_per_op", "ns", BL_BETTER_LOWER},
+    {"B/op", "bytes_per_op", "B", BL_BETTER_LOWER},
+    {"allocs/op", "allocs_per_op", NULL, BL_BETTER_LOWER},
+    {"MB/s", "throughput", "MB/s", BL_BETTER_HIGHER},
 };
 
 /* The next whitespace-separated field of [*p, end) into (*f, *flen). */
@@ -38,8 +38,8 @@ static bool next_field(const char **p, const char *end, const char **f, size_t *
 	return *flen > 0;
 }
 
-static int parse_line(const char *path, size_t lineno, const char *line, const char *end,
-		      struct bl_metric_list *out, struct bl_error *err)
+static int parse_line(const char *path, size_t lineno, const char *line, const char *end, struct bl_metric_list *out,
+		      struct bl_error *err)
 {
 	const char *p = line, *f;
 	size_t flen;
@@ -109,7 +109,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 }
 
 const struct bl_adapter bl_adapter_gotest = {
-	.name = "gotest",
-	.summary = "go test -bench [-benchmem] output (text)",
-	.parse = parse,
+    .name = "gotest",
+    .summary = "go test -bench [-benchmem] output (text)",
+    .parse = parse,
 };

@@ -19,7 +19,8 @@ static int add_array(const char *path, const char *where, json_t *r, const char 
 		return bl_fail(err, "%s: %s.%s must be an array, got %s", path, where, key, bl_adp_json_type(arr));
 	size_t i;
 	json_t *v;
-	json_array_foreach (arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		char at[96];
 		snprintf(at, sizeof(at), "%s.%s[%zu]", where, key, i);
 		if (!json_is_number(v))
@@ -45,7 +46,8 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 	}
 	size_t i;
 	json_t *r;
-	json_array_foreach (results, i, r) {
+	json_array_foreach(results, i, r)
+	{
 		char where[48];
 		const char *cmd;
 		double user = 0, sys = 0;
@@ -73,7 +75,7 @@ out:
 }
 
 const struct bl_adapter bl_adapter_hyperfine = {
-	.name = "hyperfine",
-	.summary = "hyperfine --export-json FILE",
-	.parse = parse,
+    .name = "hyperfine",
+    .summary = "hyperfine --export-json FILE",
+    .parse = parse,
 };

@@ -23,7 +23,8 @@ static int add_samples(const char *path, const char *where, json_t *t, const cha
 				       bl_adp_json_type(arr));
 		size_t i;
 		json_t *v;
-		json_array_foreach (arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			char at[96];
 			snprintf(at, sizeof(at), "%s.%s[%zu]", where, key, i);
 			if (!json_is_number(v))
@@ -59,7 +60,8 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 	}
 	size_t i;
 	json_t *t;
-	json_array_foreach (root, i, t) {
+	json_array_foreach(root, i, t)
+	{
 		char where[32], name[64];
 		double np = 0, ng = 0;
 		snprintf(where, sizeof(where), "[%zu]", i);
@@ -82,7 +84,8 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 		bl_strvec_push(&names, name);
 		if (seen > 1)
 			snprintf(name + strlen(name), sizeof(name) - strlen(name), "#%zu", seen);
-		if (add_samples(path, where, t, "samples_ns", "avg_ns", name, "time", "ns", BL_BETTER_LOWER, out, err) ||
+		if (add_samples(path, where, t, "samples_ns", "avg_ns", name, "time", "ns", BL_BETTER_LOWER, out,
+				err) ||
 		    add_samples(path, where, t, "samples_ts", "avg_ts", name, "tokens_per_second", "tokens/s",
 				BL_BETTER_HIGHER, out, err))
 			goto out;
@@ -95,7 +98,7 @@ out:
 }
 
 const struct bl_adapter bl_adapter_llama_bench = {
-	.name = "llama-bench",
-	.summary = "llama.cpp llama-bench -o json",
-	.parse = parse,
+    .name = "llama-bench",
+    .summary = "llama.cpp llama-bench -o json",
+    .parse = parse,
 };

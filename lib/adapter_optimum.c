@@ -20,8 +20,8 @@ static int unit_of(const char *path, const char *where, json_t *obj, const char 
 	return bl_adp_string(path, where, obj, "unit", true, unit, err);
 }
 
-static int add_latency(const char *path, const char *where, const char *target, json_t *lat,
-		       struct bl_metric_list *out, struct bl_error *err)
+static int add_latency(const char *path, const char *where, const char *target, json_t *lat, struct bl_metric_list *out,
+		       struct bl_error *err)
 {
 	const char *unit;
 	json_t *values;
@@ -29,7 +29,8 @@ static int add_latency(const char *path, const char *where, const char *target, 
 		return -1;
 	size_t i;
 	json_t *v;
-	json_array_foreach (values, i, v) {
+	json_array_foreach(values, i, v)
+	{
 		char at[192];
 		snprintf(at, sizeof(at), "%s.values[%zu]", where, i);
 		if (!json_is_number(v))
@@ -42,9 +43,8 @@ static int add_latency(const char *path, const char *where, const char *target, 
 
 /* Metric TARGET:PREFIXKEY for each key of obj present; prefix "=NAME" names
  * the one key NAME instead. */
-static int add_fields(const char *path, const char *where, const char *target, json_t *obj,
-		      const char *const *keys, const char *prefix, enum bl_better better, struct bl_metric_list *out,
-		      struct bl_error *err)
+static int add_fields(const char *path, const char *where, const char *target, json_t *obj, const char *const *keys,
+		      const char *prefix, enum bl_better better, struct bl_metric_list *out, struct bl_error *err)
 {
 	const char *unit;
 	if (unit_of(path, where, obj, &unit, err))
@@ -64,13 +64,12 @@ static int add_fields(const char *path, const char *where, const char *target, j
 	return 0;
 }
 
-static const char *const memory_keys[] = {"max_ram", "max_global_vram", "max_process_vram", "max_reserved",
-					  "max_allocated", NULL};
+static const char *const memory_keys[] = {"max_ram",	  "max_global_vram", "max_process_vram",
+					  "max_reserved", "max_allocated",   NULL};
 static const char *const energy_keys[] = {"cpu", "ram", "gpu", "total", NULL};
 static const char *const value_key[] = {"value", NULL};
 
-static int add_target(const char *path, const char *target, json_t *t, struct bl_metric_list *out,
-		      struct bl_error *err)
+static int add_target(const char *path, const char *target, json_t *t, struct bl_metric_list *out, struct bl_error *err)
 {
 	static const char *const parts[] = {"latency", "throughput", "memory", "energy", "efficiency", NULL};
 	for (size_t k = 0; parts[k]; k++) {
@@ -112,8 +111,8 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 		return -1;
 	int rc = -1;
 	json_t *report = json_is_object(root) && json_is_object(json_object_get(root, "report"))
-				 ? json_object_get(root, "report")
-				 : root;
+			     ? json_object_get(root, "report")
+			     : root;
 	size_t before = out->n;
 	if (!json_is_object(report)) {
 		bl_fail(err, "%s: expected optimum-benchmark's benchmark_report.json (an object of targets), got %s",
@@ -122,7 +121,8 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 	}
 	const char *target;
 	json_t *t;
-	json_object_foreach (report, target, t) {
+	json_object_foreach(report, target, t)
+	{
 		if (json_is_null(t))
 			continue;
 		if (!json_is_object(t)) {
@@ -144,7 +144,7 @@ out:
 }
 
 const struct bl_adapter bl_adapter_optimum_benchmark = {
-	.name = "optimum-benchmark",
-	.summary = "optimum-benchmark benchmark_report.json",
-	.parse = parse,
+    .name = "optimum-benchmark",
+    .summary = "optimum-benchmark benchmark_report.json",
+    .parse = parse,
 };

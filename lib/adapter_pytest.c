@@ -44,7 +44,8 @@ static int add_bench(const char *path, json_t *b, size_t i, struct bl_metric_lis
 		return bl_fail(err, "%s: %s.data must be an array, got %s", path, swhere, bl_adp_json_type(data));
 	size_t j;
 	json_t *v;
-	json_array_foreach (data, j, v) {
+	json_array_foreach(data, j, v)
+	{
 		char at[96];
 		snprintf(at, sizeof(at), "%s.data[%zu]", swhere, j);
 		if (!json_is_number(v))
@@ -71,9 +72,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 		goto out;
 	size_t i;
 	json_t *b;
-	json_array_foreach (benches, i, b)
-		if (add_bench(path, b, i, out, err))
-			goto out;
+	json_array_foreach(benches, i, b) if (add_bench(path, b, i, out, err)) goto out;
 	rc = 0;
 out:
 	json_decref(root);
@@ -81,7 +80,7 @@ out:
 }
 
 const struct bl_adapter bl_adapter_pytest_benchmark = {
-	.name = "pytest-benchmark",
-	.summary = "pytest-benchmark --benchmark-json FILE",
-	.parse = parse,
+    .name = "pytest-benchmark",
+    .summary = "pytest-benchmark --benchmark-json FILE",
+    .parse = parse,
 };

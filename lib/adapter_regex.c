@@ -88,15 +88,19 @@ static int translate(const char *pattern, struct bl_buf *out, struct compiled *c
 		if (pattern[i] == 'P')
 			i++;
 		if (pattern[i] != '<')
-			return bl_fail(err, "pattern column %zu: '(?' must start a named group (?<name>...); "
-					    "POSIX extended expressions have no other (?...) groups", at);
+			return bl_fail(err,
+				       "pattern column %zu: '(?' must start a named group (?<name>...); "
+				       "POSIX extended expressions have no other (?...) groups",
+				       at);
 		i++;
 		size_t start = i;
 		while (name_char(pattern[i], i == start))
 			i++;
 		if (pattern[i] != '>' || i == start || i - start >= sizeof(c->names->name))
-			return bl_fail(err, "pattern column %zu: a group name must be a letter or '_' then letters, "
-					    "digits or '_' (at most 63), closed by '>'", start + 1);
+			return bl_fail(err,
+				       "pattern column %zu: a group name must be a letter or '_' then letters, "
+				       "digits or '_' (at most 63), closed by '>'",
+				       start + 1);
 		BL_GROW(c->names, cap, c->n_names + 1);
 		struct named *n = &c->names[c->n_names];
 		snprintf(n->name, sizeof(n->name), "%.*s", (int)(i - start), pattern + start);
@@ -182,8 +186,8 @@ static void advance(const char *text, struct cursor *c, size_t off)
 			c->line++, c->bol = c->off + 1;
 }
 
-static int add_group(const char *path, const char *text, struct cursor at, const regmatch_t *m,
-		     const char *metric, const char *unit, struct bl_metric_list *out, struct bl_error *err)
+static int add_group(const char *path, const char *text, struct cursor at, const regmatch_t *m, const char *metric,
+		     const char *unit, struct bl_metric_list *out, struct bl_error *err)
 {
 	char num[64], where[48];
 	size_t len = (size_t)(m->rm_eo - m->rm_so);
@@ -192,8 +196,8 @@ static int add_group(const char *path, const char *text, struct cursor at, const
 	size_t line = at.line, col = at.off - at.bol + 1;
 	snprintf(num, sizeof(num), "%.*s", (int)(len < 63 ? len : 63), text + m->rm_so);
 	if (len > 63 || bl_parse_double(num, &v))
-		return bl_fail(err, "%s:%zu:%zu: metric '%s': matched '%s%s', which is not a number", path, line,
-			       col, metric, num, len > 63 ? "..." : "");
+		return bl_fail(err, "%s:%zu:%zu: metric '%s': matched '%s%s', which is not a number", path, line, col,
+			       metric, num, len > 63 ? "..." : "");
 	snprintf(where, sizeof(where), "line %zu", line);
 	return bl_adp_add(out, path, where, metric, NULL, v, unit, BL_BETTER_UNKNOWN, err);
 }
@@ -212,11 +216,11 @@ static int add_match(const char *path, const char *text, struct cursor at, const
 	if (!c->g_value || m[c->g_value].rm_so < 0)
 		return 0;
 	char *metric = c->g_name && m[c->g_name].rm_so >= 0
-			       ? bl_xstrndup(text + m[c->g_name].rm_so, (size_t)(m[c->g_name].rm_eo - m[c->g_name].rm_so))
-			       : bl_xstrdup("value");
+			   ? bl_xstrndup(text + m[c->g_name].rm_so, (size_t)(m[c->g_name].rm_eo - m[c->g_name].rm_so))
+			   : bl_xstrdup("value");
 	char *unit = c->g_unit && m[c->g_unit].rm_so >= 0 && m[c->g_unit].rm_eo > m[c->g_unit].rm_so
-			     ? bl_xstrndup(text + m[c->g_unit].rm_so, (size_t)(m[c->g_unit].rm_eo - m[c->g_unit].rm_so))
-			     : NULL;
+			 ? bl_xstrndup(text + m[c->g_unit].rm_so, (size_t)(m[c->g_unit].rm_eo - m[c->g_unit].rm_so))
+			 : NULL;
 	int rc = add_group(path, text, at, &m[c->g_value], metric, unit ? unit : unit_for(o, metric), out, err);
 	free(metric);
 	free(unit);
@@ -258,7 +262,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 }
 
 const struct bl_adapter bl_adapter_regex = {
-	.name = "regex",
-	.summary = "named groups of a pattern applied to the standard output",
-	.parse = parse,
+    .name = "regex",
+    .summary = "named groups of a pattern applied to the standard output",
+    .parse = parse,
 };

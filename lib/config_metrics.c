@@ -110,14 +110,16 @@ int bl_cfg_parse_metrics(struct bl_cfg_parser *p, const struct bl_cfg_node *n, s
 				      bl_cfg_shown(b->metrics_from, buf, sizeof(buf)), bl_adapter_names());
 	if (file) {
 		if (protocol)
-			return bl_cfg_fail_at(p, file, "'file' needs a harness format in 'from' (the protocol file "
-						       "is always $BENCHLINE_METRICS)");
+			return bl_cfg_fail_at(p, file,
+					      "'file' needs a harness format in 'from' (the protocol file "
+					      "is always $BENCHLINE_METRICS)");
 		if (bl_cfg_get_string(p, file, "'file'", &b->metrics_file) || check_file(p, file, b->metrics_file))
 			return -1;
 	}
 	if (regex && !pattern)
-		return bl_cfg_fail_at(p, n, "'from: regex' needs a 'pattern' with named groups, such as "
-					    "'took (?<seconds>[0-9.]+)'");
+		return bl_cfg_fail_at(p, n,
+				      "'from: regex' needs a 'pattern' with named groups, such as "
+				      "'took (?<seconds>[0-9.]+)'");
 	if (!regex && (pattern || units))
 		return bl_cfg_fail_at(p, pattern ? pattern : units, "'%s' is only for 'from: regex'",
 				      pattern ? "pattern" : "units");

@@ -48,10 +48,11 @@ int bl_import_read(const struct bl_import_spec *spec, struct bl_metric_list *met
 {
 	const char *name = spec->benchmark ? spec->benchmark : spec->adapter->name;
 	if (!valid_name(name))
-		return bl_fail(err,
-			       "benchmark name '%.60s' is not valid (expected 1 to 128 characters from A-Z a-z 0-9 _ . : -, "
-			       "not starting with '.' or '-')",
-			       name);
+		return bl_fail(
+		    err,
+		    "benchmark name '%.60s' is not valid (expected 1 to 128 characters from A-Z a-z 0-9 _ . : -, "
+		    "not starting with '.' or '-')",
+		    name);
 	if (bl_adapter_parse_file(spec->adapter, spec->path, spec->adapter_opts, metrics, err))
 		return -1;
 	if (metrics->n == 0)
@@ -72,15 +73,15 @@ int bl_import_store(struct bl_store *s, const struct bl_import_spec *spec, const
 	if (bl_store_put_commit(s, spec->repository, spec->commit, err))
 		goto done;
 	struct bl_case_key key = {
-		.repository = spec->repository,
-		.branch = spec->branch ? spec->branch : "",
-		.commit_sha = spec->commit->sha,
-		.commit_subject = spec->commit->subject,
-		.machine_id = spec->machine_id,
-		.suite_hash = out->suite_hash,
-		.name = name,
-		.params_json = spec->params_json ? spec->params_json : "{}",
-		.metadata_json = meta,
+	    .repository = spec->repository,
+	    .branch = spec->branch ? spec->branch : "",
+	    .commit_sha = spec->commit->sha,
+	    .commit_subject = spec->commit->subject,
+	    .machine_id = spec->machine_id,
+	    .suite_hash = out->suite_hash,
+	    .name = name,
+	    .params_json = spec->params_json ? spec->params_json : "{}",
+	    .metadata_json = meta,
 	};
 	if (bl_store_open_case(s, &key, &st, err))
 		goto done;
@@ -89,16 +90,16 @@ int bl_import_store(struct bl_store *s, const struct bl_import_spec *spec, const
 			out->index = st.measured_done[i] + 1;
 	diag = bl_xasprintf("imported from %s (%s)", spec->path, spec->adapter->name);
 	struct bl_run_record rec = {
-		.benchmark_id = st.benchmark_id,
-		.index = out->index,
-		.wall_s = NAN, /* not timed by benchline: stored as NULL */
-		.user_s = NAN,
-		.sys_s = NAN,
-		.peak_rss_bytes = -1,
-		.status = "ok",
-		.diagnostics = diag,
-		.metrics = metrics->items,
-		.n_metrics = metrics->n,
+	    .benchmark_id = st.benchmark_id,
+	    .index = out->index,
+	    .wall_s = NAN, /* not timed by benchline: stored as NULL */
+	    .user_s = NAN,
+	    .sys_s = NAN,
+	    .peak_rss_bytes = -1,
+	    .status = "ok",
+	    .diagnostics = diag,
+	    .metrics = metrics->items,
+	    .n_metrics = metrics->n,
 	};
 	if (bl_store_add_run(s, &rec, &out->run_id, err) ||
 	    bl_store_set_case_status(s, st.benchmark_id, BL_CASE_COMPLETE, err))

@@ -10,8 +10,8 @@
 #include "import-file.h"
 
 const struct cli_command cli_cmd_import = {
-	.name = "import",
-	.fn = cli_import_file,
-	.summary = "store results a harness produced elsewhere",
-	.usage = cli_import_file_usage,
+    .name = "import",
+    .fn = cli_import_file,
+    .summary = "store results a harness produced elsewhere",
+    .usage = cli_import_file_usage,
 };

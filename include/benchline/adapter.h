@@ -26,7 +26,7 @@ struct bl_adapter_unit {
 
 /* What a format needs besides the bytes: only the regex adapter has options. */
 struct bl_adapter_opts {
-	const char *pattern;                 /* regex: POSIX ERE with (?<name>...) groups */
+	const char *pattern;		     /* regex: POSIX ERE with (?<name>...) groups */
 	const struct bl_adapter_unit *units; /* regex: unit of each named group */
 	size_t n_units;
 };

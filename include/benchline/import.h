@@ -24,21 +24,21 @@
 #include "benchline/store.h"
 
 struct bl_import_spec {
-	const char *path;                         /* the file to read */
+	const char *path; /* the file to read */
 	const struct bl_adapter *adapter;
 	const struct bl_adapter_opts *adapter_opts; /* regex: the pattern and units; else NULL */
-	const char *repository;                   /* recorded as benchmarks.repository */
-	const char *branch;                       /* recorded with the case; NULL: "" */
-	const struct bl_commit_info *commit;      /* the commit the results belong to */
-	int64_t machine_id;                       /* a machine already in the store */
-	const char *benchmark;                    /* the case's name; NULL: the format's name */
-	const char *params_json;                  /* canonical JSON object; NULL: "{}" */
+	const char *repository;			    /* recorded as benchmarks.repository */
+	const char *branch;			    /* recorded with the case; NULL: "" */
+	const struct bl_commit_info *commit;	    /* the commit the results belong to */
+	int64_t machine_id;			    /* a machine already in the store */
+	const char *benchmark;			    /* the case's name; NULL: the format's name */
+	const char *params_json;		    /* canonical JSON object; NULL: "{}" */
 };
 
 struct bl_import_result {
 	int64_t benchmark_id, run_id;
-	int index;          /* of the stored measured run */
-	size_t n_metrics;   /* values stored */
+	int index;	  /* of the stored measured run */
+	size_t n_metrics; /* values stored */
 	char suite_hash[65];
 };
 

@@ -88,8 +88,9 @@ static void assert_close_at(double a, double b, int line)
 
 static void test_table(void **state)
 {
-	assert_string_equal(bl_adapter_names(),
-			    "gbench, hyperfine, pytest-benchmark, criterion, gotest, llama-bench, optimum-benchmark, regex");
+	assert_string_equal(
+	    bl_adapter_names(),
+	    "gbench, hyperfine, pytest-benchmark, criterion, gotest, llama-bench, optimum-benchmark, regex");
 	assert_null(bl_adapter_find("protocol"));
 	assert_null(bl_adapter_find("GBENCH"));
 	for (const struct bl_adapter *const *a = bl_adapter_all(); *a; a++)
@@ -184,7 +185,8 @@ static void test_hyperfine(void **state)
 
 static void test_hyperfine_malformed(void **state)
 {
-	const char *msg = parse_bad("hyperfine", "h.json", "{\"results\": [\n{\"command\": \"a\" \"times\": []}]}", NULL);
+	const char *msg =
+	    parse_bad("hyperfine", "h.json", "{\"results\": [\n{\"command\": \"a\" \"times\": []}]}", NULL);
 	assert_non_null(strstr(msg, "h.json:2:23: invalid JSON"));
 	msg = parse_bad("hyperfine", "h.json", "{\"results\": [{\"command\": \"a\", \"times\": [0.1, \"x\"]}]}", NULL);
 	assert_string_equal(msg, "h.json: results[0].times[1] must be a number, got a string");
@@ -330,7 +332,8 @@ static void test_llama_malformed(void **state)
 {
 	const char *msg = parse_bad("llama-bench", "l.json", "[\n {\"n_prompt\": 512,\n \"n_gen\" 0}]", NULL);
 	assert_non_null(strstr(msg, "l.json:3:10: invalid JSON"));
-	msg = parse_bad("llama-bench", "l.json", "[{\"n_prompt\": 512, \"n_gen\": 0, \"samples_ns\": [1, null]}]", NULL);
+	msg =
+	    parse_bad("llama-bench", "l.json", "[{\"n_prompt\": 512, \"n_gen\": 0, \"samples_ns\": [1, null]}]", NULL);
 	assert_string_equal(msg, "l.json: [0].samples_ns[1] must be a number, got null");
 	msg = parse_bad("llama-bench", "l.json", "[{\"n_gen\": 0}]", NULL);
 	assert_string_equal(msg, "l.json: [0].n_prompt must be a number, got nothing");
@@ -357,7 +360,8 @@ static void test_optimum(void **state)
 	assert_int_equal(count(&l, "decode:energy_total"), 0);
 	bl_metric_list_release(&l);
 	/* benchmark.json: the same report under "report". */
-	const char *text = "{\"config\": {}, \"report\": {\"forward\": {\"latency\": {\"unit\": \"ms\", \"values\": [2]}}}}";
+	const char *text =
+	    "{\"config\": {}, \"report\": {\"forward\": {\"latency\": {\"unit\": \"ms\", \"values\": [2]}}}}";
 	struct bl_error err = {{0}};
 	assert_int_equal(
 	    bl_adapter_find("optimum-benchmark")->parse("benchmark.json", text, strlen(text), NULL, &l, &err), 0);
@@ -369,7 +373,8 @@ static void test_optimum(void **state)
 
 static void test_optimum_malformed(void **state)
 {
-	const char *msg = parse_bad("optimum-benchmark", "r.json", "{\"forward\": {\"latency\": {\"unit\": \"s\", \"values\": [0.1,]}}}", NULL);
+	const char *msg = parse_bad("optimum-benchmark", "r.json",
+				    "{\"forward\": {\"latency\": {\"unit\": \"s\", \"values\": [0.1,]}}}", NULL);
 	assert_non_null(strstr(msg, "r.json:1:54: invalid JSON"));
 	msg = parse_bad("optimum-benchmark", "r.json", "{\"forward\": {\"latency\": {\"values\": [0.1]}}}", NULL);
 	assert_string_equal(msg, "r.json: forward.latency.unit must be a string, got nothing");
@@ -460,24 +465,15 @@ static void test_regex_malformed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table),
-	    cmocka_unit_test(test_units),
-	    cmocka_unit_test(test_gbench),
-	    cmocka_unit_test(test_gbench_malformed),
-	    cmocka_unit_test(test_hyperfine),
-	    cmocka_unit_test(test_hyperfine_malformed),
-	    cmocka_unit_test(test_pytest),
-	    cmocka_unit_test(test_pytest_malformed),
-	    cmocka_unit_test(test_criterion),
-	    cmocka_unit_test(test_criterion_malformed),
-	    cmocka_unit_test(test_gotest),
-	    cmocka_unit_test(test_gotest_malformed),
-	    cmocka_unit_test(test_llama),
-	    cmocka_unit_test(test_llama_malformed),
-	    cmocka_unit_test(test_optimum),
-	    cmocka_unit_test(test_optimum_malformed),
-	    cmocka_unit_test(test_regex),
-	    cmocka_unit_test(test_regex_malformed),
+	    cmocka_unit_test(test_table),     cmocka_unit_test(test_units),
+	    cmocka_unit_test(test_gbench),    cmocka_unit_test(test_gbench_malformed),
+	    cmocka_unit_test(test_hyperfine), cmocka_unit_test(test_hyperfine_malformed),
+	    cmocka_unit_test(test_pytest),    cmocka_unit_test(test_pytest_malformed),
+	    cmocka_unit_test(test_criterion), cmocka_unit_test(test_criterion_malformed),
+	    cmocka_unit_test(test_gotest),    cmocka_unit_test(test_gotest_malformed),
+	    cmocka_unit_test(test_llama),     cmocka_unit_test(test_llama_malformed),
+	    cmocka_unit_test(test_optimum),   cmocka_unit_test(test_optimum_malformed),
+	    cmocka_unit_test(test_regex),     cmocka_unit_test(test_regex_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
