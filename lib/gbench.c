@@ -66,11 +66,30 @@ static void entry_free(struct bl_gbench_entry *e)
 
 /* Members Google Benchmark itself writes; any other number is a counter. */
 static const char *const own_fields[] = {
-	"name",		    "family_index",  "per_family_instance_index", "run_name",	     "run_type",
-	"repetitions",	    "repetition_index", "threads",		  "iterations",	     "real_time",
-	"cpu_time",	    "time_unit",     "aggregate_name",		  "aggregate_unit", "label",
-	"error_occurred",   "error_message", "skipped",			  "skip_message",   "big_o",
-	"cpu_coefficient", "real_coefficient", "rms",			  NULL,
+    "name",
+    "family_index",
+    "per_family_instance_index",
+    "run_name",
+    "run_type",
+    "repetitions",
+    "repetition_index",
+    "threads",
+    "iterations",
+    "real_time",
+    "cpu_time",
+    "time_unit",
+    "aggregate_name",
+    "aggregate_unit",
+    "label",
+    "error_occurred",
+    "error_message",
+    "skipped",
+    "skip_message",
+    "big_o",
+    "cpu_coefficient",
+    "real_coefficient",
+    "rms",
+    NULL,
 };
 
 static void entry_counters(json_t *obj, struct bl_gbench_entry *e)
@@ -82,7 +101,8 @@ static void entry_counters(json_t *obj, struct bl_gbench_entry *e)
 	e->iterations = json_is_number(it) ? json_number_value(it) : -1;
 	json_t *au = json_object_get(obj, "aggregate_unit");
 	snprintf(e->aggregate_unit, sizeof(e->aggregate_unit), "%s", json_is_string(au) ? json_string_value(au) : "");
-	json_object_foreach (obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		bool own = false;
 		for (size_t i = 0; own_fields[i] && !own; i++)
 			own = !strcmp(key, own_fields[i]);

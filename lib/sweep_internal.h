@@ -54,7 +54,7 @@ struct sweep {
 	char build_key[65];
 	char *repository;
 	char *metrics_path;
-	char *results_path;  /* $BENCHLINE_RESULTS_FILE: where a harness may write its output */
+	char *results_path; /* $BENCHLINE_RESULTS_FILE: where a harness may write its output */
 	char *logs_dir;
 	struct commit_work *commits;
 	size_t n_commits;

@@ -1,8 +1,8 @@
 /* sweep_run.c - one benchmark run: spawn, measure, collect metrics, store. */
-#include "sweep_internal.h"
 #include "benchline/adapter.h"
 #include "benchline/proc.h"
 #include "benchline/sha256.h"
+#include "sweep_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -115,7 +115,8 @@ static void collect_metrics(const struct bl_case *c, const struct bl_protocol_re
 	for (size_t i = 0; i < pr->n_diags; i++)
 		bl_buf_printf(diags, "metrics line %zu: %s\n", pr->diags[i].line, pr->diags[i].reason);
 	for (size_t i = 0; i < pr->metrics.n + harness->n; i++) {
-		const struct bl_metric *m = i < pr->metrics.n ? &pr->metrics.items[i] : &harness->items[i - pr->metrics.n];
+		const struct bl_metric *m =
+		    i < pr->metrics.n ? &pr->metrics.items[i] : &harness->items[i - pr->metrics.n];
 		if (is_builtin(m->name)) {
 			bl_buf_printf(diags, "metric '%s' ignored: the name is reserved for benchline's own measurement\n",
 				      m->name);
@@ -296,17 +297,17 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 		o->events->run_begin(o->events->ctx, &p);
 
 	struct bl_run_spec spec = {
-		.argv = argv.v,
-		.cwd = cwd,
-		.envp = env.v,
-		.timeout_s = bc->bench->timeout_s,
-		.stdout_path = out_log,
-		.stderr_path = err_log,
-		/* A harness format may be read from stdout: keep all of it, up to a bound. */
-		.log_cap = strcmp(bc->bench->metrics_from, "protocol") && !bc->bench->metrics_file ? HARNESS_LOG_CAP : 0,
-		.cpus = o->cpus,
-		.n_cpus = o->n_cpus,
-		.interrupt = o->interrupt,
+	    .argv = argv.v,
+	    .cwd = cwd,
+	    .envp = env.v,
+	    .timeout_s = bc->bench->timeout_s,
+	    .stdout_path = out_log,
+	    .stderr_path = err_log,
+	    /* A harness format may be read from stdout: keep all of it, up to a bound. */
+	    .log_cap = strcmp(bc->bench->metrics_from, "protocol") && !bc->bench->metrics_file ? HARNESS_LOG_CAP : 0,
+	    .cpus = o->cpus,
+	    .n_cpus = o->n_cpus,
+	    .interrupt = o->interrupt,
 	};
 	if (s->sampler) {
 		spec.on_start = bl_sampler_on_start;

@@ -63,8 +63,8 @@ struct bl_gbench_entry {
 	long long family_index, per_family_instance_index, repetition_index; /* -1 when absent */
 	size_t index;							     /* position in the file's array */
 	/* What the metrics adapter (adapter_gbench.c) records besides times. */
-	char aggregate_unit[16]; /* "time" or "percentage" (cv); "" when absent */
-	double iterations;	 /* -1 when absent */
+	char aggregate_unit[16];	    /* "time" or "percentage" (cv); "" when absent */
+	double iterations;		    /* -1 when absent */
 	struct bl_gbench_counter *counters; /* every other number: bytes_per_second, user counters */
 	size_t n_counters;
 };
