@@ -7,8 +7,16 @@
 
 /* Sorted by name; `benchline --help` lists them in this order. */
 static const struct cli_command *const commands[] = {
-    &cli_cmd_bisect, &cli_cmd_compare, &cli_cmd_demo,	&cli_cmd_detect, &cli_cmd_import,
-    &cli_cmd_init,   &cli_cmd_push,    &cli_cmd_report, &cli_cmd_run,	 &cli_cmd_show,
+	&cli_cmd_bisect,
+	&cli_cmd_compare,
+	&cli_cmd_demo,
+	&cli_cmd_detect,
+	&cli_cmd_import,
+	&cli_cmd_init,
+	&cli_cmd_push,
+	&cli_cmd_report,
+	&cli_cmd_run,
+	&cli_cmd_show,
 };
 
 const struct cli_command *cli_find_command(const char *name)
