@@ -69,8 +69,14 @@ fp=$(q "select fingerprint from machines")
 run_bl -C "$R" import "$D/gotest.txt" --format gotest --commit HEAD --machine 0000
 expect_eq "$status" 2 "an unknown machine is refused"
 expect_contains "$err" "no machine with fingerprint '0000'" "says which"
-run_bl -C "$R" import "$D/gotest.txt" --format gotest --commit HEAD --machine "$fp" --benchmark go2
+# A CI runner's machine, stored earlier (by its own run or push).
+q "insert into machines (fingerprint, hostname, cpu_count, created_at) values ('c1c1c1', 'ci-runner-7', 64, '2026-01-01T00:00:00Z')"
+run_bl -C "$R" import "$D/gotest.txt" --format gotest --commit HEAD --machine c1c1c1 --benchmark go2
 expect_eq "$status" 0 "a known fingerprint"
+expect_eq "$(q "select m.hostname from benchmarks b join machines m using(machine_id) where b.name='go2'")" "ci-runner-7" \
+	"filed under that machine, not this one"
+expect_eq "$(q "select count(*) from machines")" 2 "no machine added"
+[ "$fp" != c1c1c1 ] || fail "this machine has another fingerprint"
 
 # Usage errors.
 before=$(q "select count(*) from runs")
