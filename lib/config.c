@@ -14,15 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Sources a benchmark's metrics may come from; the first is the default. */
-static const char *const metric_sources[] = {"protocol", NULL};
-
 static const char *const root_keys[] = {"version", "suite", "build", "defaults", "sampling", "analysis", "report", "db", "benchmarks", NULL};
 static const char *const build_keys[] = {"command", "commands", "shell", "timeout", "env", NULL};
 static const char *const defaults_keys[] = {"warmup", "repetitions", "timeout", NULL};
 static const char *const bench_keys[] = {"name",   "command",	  "shell",   "cwd",   "env",	 "params",
 					 "warmup", "repetitions", "timeout", "files", "metrics", NULL};
-static const char *const metrics_keys[] = {"from", "better", NULL};
 static const char *const sampling_keys[] = {"interval_ms", NULL};
 
 /* How a benchmark runs: the 'defaults' section, which each benchmark may override. */
@@ -346,53 +342,6 @@ static int parse_params(struct bl_cfg_parser *p, const struct bl_cfg_node *n, st
 	return rc;
 }
 
-static int parse_metrics(struct bl_cfg_parser *p, const struct bl_cfg_node *n, struct bl_benchmark_cfg *b)
-{
-	char buf[128], name_buf[80], list[128];
-	const struct bl_cfg_node *from = n;
-	const struct bl_cfg_node *better = NULL;
-	if (n->type == YAML_MAPPING_NODE) {
-		if (bl_cfg_check_keys(p, n, "'metrics'", metrics_keys))
-			return -1;
-		from = bl_cfg_find_value(p, n, "from");
-		better = bl_cfg_find_value(p, n, "better");
-	} else if (!bl_cfg_is_value(n)) {
-		return bl_cfg_fail_at(p, n,
-				      "'metrics' must be a source such as 'protocol' or a mapping with 'from' and "
-				      "'better', got %s",
-				      bl_cfg_describe(n, false, buf, sizeof(buf)));
-	}
-	if (from && bl_cfg_get_string(p, from, "'from'", &b->metrics_from))
-		return -1;
-	if (!from)
-		b->metrics_from = bl_xstrdup(metric_sources[0]);
-	if (!bl_cfg_in_list(b->metrics_from, metric_sources)) {
-		return bl_cfg_fail_at(p, from, "unsupported metrics source '%s' (supported: %s)",
-				      bl_cfg_shown(b->metrics_from, buf, sizeof(buf)),
-				      bl_cfg_join_list(metric_sources, list, sizeof(list)));
-	}
-	if (!better)
-		return 0;
-	if (better->type != YAML_MAPPING_NODE)
-		return bl_cfg_fail_at(p, better,
-				      "'better' must be a mapping of metric names to lower or higher, got %s",
-				      bl_cfg_describe(better, false, buf, sizeof(buf)));
-	if (bl_cfg_check_keys(p, better, "'better'", NULL))
-		return -1;
-	b->metrics = bl_xcalloc(n_pairs(better), sizeof(*b->metrics));
-	for (size_t i = 0; i < n_pairs(better); i++) {
-		const struct bl_cfg_node *value = value_at(p, better, i);
-		struct bl_metric_decl *m = &b->metrics[b->n_metrics++];
-		m->name = bl_xstrdup(scalar_text(key_at(p, better, i)));
-		const char *s = bl_cfg_scalar(value);
-		if (!s || bl_better_parse(s, &m->better))
-			return bl_cfg_fail_at(p, value, "'better' for metric '%s' must be lower or higher, got %s",
-					      bl_cfg_shown(m->name, name_buf, sizeof(name_buf)),
-					      bl_cfg_describe(value, false, buf, sizeof(buf)));
-	}
-	return 0;
-}
-
 /* Names become file names and command-line arguments: no '/', no spaces, no leading '.' or '-'. */
 static int check_name(struct bl_cfg_parser *p, const struct bl_cfg_node *n, struct bl_config *cfg, size_t index)
 {
@@ -534,10 +483,10 @@ static int parse_benchmark_fields(struct bl_cfg_parser *p, const struct bl_cfg_n
 			return bl_cfg_fail_at(p, v, "'files' must be current or commit, got %s",
 					      bl_cfg_describe(v, false, buf, sizeof(buf)));
 	}
-	if ((v = bl_cfg_find_value(p, n, "metrics")) && parse_metrics(p, v, b))
+	if ((v = bl_cfg_find_value(p, n, "metrics")) && bl_cfg_parse_metrics(p, v, b))
 		return -1;
 	if (!b->metrics_from)
-		b->metrics_from = bl_xstrdup(metric_sources[0]);
+		b->metrics_from = bl_xstrdup("protocol");
 	if (check_expansion(p, n, b, pp))
 		return -1;
 	return check_combinations(p, b, pp, cwd, cmd);
@@ -698,6 +647,9 @@ static void release_benchmark(struct bl_benchmark_cfg *b)
 	}
 	free(b->params);
 	free(b->metrics_from);
+	free(b->metrics_file);
+	free(b->metrics_pattern);
+	bl_cfg_free_kvs(b->metrics_units, b->n_metrics_units);
 	for (size_t i = 0; i < b->n_metrics; i++)
 		free(b->metrics[i].name);
 	free(b->metrics);

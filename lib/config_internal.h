@@ -189,6 +189,11 @@ int bl_cfg_parse_analysis(struct bl_cfg_parser *p, const struct bl_cfg_node *n, 
 /* The 'report' mapping: commit_url, title. */
 int bl_cfg_parse_report(struct bl_cfg_parser *p, const struct bl_cfg_node *n, struct bl_report_cfg *r);
 
+/* ---- config_metrics.c ------------------------------------------------------------------------------------ */
+
+/* A benchmark's 'metrics': a source name, or a mapping with from, file, pattern, units and better. */
+int bl_cfg_parse_metrics(struct bl_cfg_parser *p, const struct bl_cfg_node *n, struct bl_benchmark_cfg *b);
+
 /* ---- config_cases.c --------------------------------------------------------------------------------------- */
 
 /* A benchmark's parameters as {param} substitution needs them. All zero is "no parameters" and releasable. */

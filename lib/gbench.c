@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,59 @@ static void entry_free(struct bl_gbench_entry *e)
 	free(e->run_name);
 	free(e->label);
 	free(e->aggregate_name);
+	for (size_t i = 0; i < e->n_counters; i++)
+		free(e->counters[i].name);
+	free(e->counters);
+}
+
+/* Members Google Benchmark itself writes; any other number is a counter. */
+static const char *const own_fields[] = {
+    "name",
+    "family_index",
+    "per_family_instance_index",
+    "run_name",
+    "run_type",
+    "repetitions",
+    "repetition_index",
+    "threads",
+    "iterations",
+    "real_time",
+    "cpu_time",
+    "time_unit",
+    "aggregate_name",
+    "aggregate_unit",
+    "label",
+    "error_occurred",
+    "error_message",
+    "skipped",
+    "skip_message",
+    "big_o",
+    "cpu_coefficient",
+    "real_coefficient",
+    "rms",
+    NULL,
+};
+
+static void entry_counters(json_t *obj, struct bl_gbench_entry *e)
+{
+	const char *key;
+	json_t *v;
+	size_t cap = 0;
+	json_t *it = json_object_get(obj, "iterations");
+	e->iterations = json_is_number(it) ? json_number_value(it) : -1;
+	json_t *au = json_object_get(obj, "aggregate_unit");
+	snprintf(e->aggregate_unit, sizeof(e->aggregate_unit), "%s", json_is_string(au) ? json_string_value(au) : "");
+	json_object_foreach(obj, key, v)
+	{
+		bool own = false;
+		for (size_t i = 0; own_fields[i] && !own; i++)
+			own = !strcmp(key, own_fields[i]);
+		if (own || !json_is_number(v))
+			continue;
+		BL_GROW(e->counters, cap, e->n_counters + 1);
+		e->counters[e->n_counters].name = bl_xstrdup(key);
+		e->counters[e->n_counters++].value = json_number_value(v);
+	}
 }
 
 /*
@@ -115,6 +169,7 @@ static int parse_entry(const char *path, json_t *obj, size_t index, struct bl_gb
 	e->family_index = index_field(obj, "family_index");
 	e->per_family_instance_index = index_field(obj, "per_family_instance_index");
 	e->repetition_index = index_field(obj, "repetition_index");
+	entry_counters(obj, e);
 	return entry_times(path, obj, e, err);
 }
 
@@ -139,28 +194,38 @@ static int cmp_entry(const void *pa, const void *pb)
 	return c;
 }
 
-static struct bl_gbench_bench *bench_of(struct bl_gbench_file *f, const char *name, size_t *cap)
+/* FNV-1a of a name, for the grouping index. */
+static uint64_t name_hash(const char *s)
 {
-	for (size_t i = 0; i < f->n_benches; i++)
-		if (!strcmp(f->benches[i].name, name))
-			return &f->benches[i];
-	BL_GROW(f->benches, *cap, f->n_benches + 1);
-	struct bl_gbench_bench *b = &f->benches[f->n_benches++];
-	memset(b, 0, sizeof(*b));
-	b->name = bl_xstrdup(name);
-	return b;
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
 }
 
-/* Groups by name in first-seen order. Linear lookups: files hold hundreds
- * of entries, not millions. */
+/* Groups by name in first-seen order, through an open-addressing index of
+ * the groups (slot: group number + 1), so a file of many thousand names
+ * groups in linear time. */
 static void group(struct bl_gbench_file *f)
 {
-	size_t cap = 0;
+	size_t cap = 0, n_slots = 16;
+	while (n_slots < 2 * f->n_entries)
+		n_slots *= 2;
+	size_t *slots = bl_xcalloc(n_slots, sizeof(*slots));
 	for (size_t i = 0; i < f->n_entries; i++) {
 		const struct bl_gbench_entry *e = &f->entries[i];
 		if (!e->has_times)
 			continue;
-		struct bl_gbench_bench *b = bench_of(f, e->name, &cap);
+		size_t k = (size_t)name_hash(e->name) & (n_slots - 1);
+		while (slots[k] && strcmp(f->benches[slots[k] - 1].name, e->name))
+			k = (k + 1) & (n_slots - 1);
+		if (!slots[k]) {
+			BL_GROW(f->benches, cap, f->n_benches + 1);
+			memset(&f->benches[f->n_benches], 0, sizeof(*f->benches));
+			f->benches[f->n_benches].name = bl_xstrdup(e->name);
+			slots[k] = ++f->n_benches;
+		}
+		struct bl_gbench_bench *b = &f->benches[slots[k] - 1];
 		if (b->n == 0) {
 			b->run_type = e->run_type;
 			memcpy(b->time_unit, e->time_unit, sizeof(b->time_unit));
@@ -173,6 +238,7 @@ static void group(struct bl_gbench_file *f)
 		b->cpu_time[b->n] = e->cpu_time;
 		b->n++;
 	}
+	free(slots);
 }
 
 static int check_schema(const char *path, json_t *root, struct bl_error *err)

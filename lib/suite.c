@@ -223,6 +223,13 @@ char *bl_benchmark_definition_json(const struct bl_benchmark_cfg *b)
 	json_object_set_new(o, "params", params);
 	json_object_set_new(o, "files", json_string(b->files == BL_FILES_COMMIT ? "commit" : "current"));
 	json_object_set_new(o, "metrics_from", json_string(b->metrics_from ? b->metrics_from : "protocol"));
+	/* Only when set, so that the hash of a protocol benchmark stays what it was. */
+	if (b->metrics_file)
+		json_object_set_new(o, "metrics_file", json_string(b->metrics_file));
+	if (b->metrics_pattern)
+		json_object_set_new(o, "metrics_pattern", json_string(b->metrics_pattern));
+	if (b->n_metrics_units)
+		json_object_set_new(o, "metrics_units", kv_object(b->metrics_units, b->n_metrics_units));
 	char *s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(o);
 	char *copy = bl_xstrdup(s);

@@ -483,6 +483,7 @@ static int sweep_body(struct sweep *s, struct bl_error *err)
 		return estimate(s, err);
 
 	s->metrics_path = bl_xasprintf("%s/tmp/metrics-%ld.jsonl", o->cache_dir, (long)getpid());
+	s->results_path = bl_xasprintf("%s/tmp/results-%ld", o->cache_dir, (long)getpid());
 	s->logs_dir = bl_xasprintf("%s/logs", o->cache_dir);
 	char *tmpdir = bl_xasprintf("%s/tmp", o->cache_dir);
 	int rc = bl_mkdirs(tmpdir, 0755, err);
@@ -573,6 +574,8 @@ int bl_sweep(const struct bl_sweep_opts *o, struct bl_sweep_totals *totals, stru
 		close(lock_fd);
 	if (s.metrics_path)
 		unlink(s.metrics_path);
+	if (s.results_path)
+		unlink(s.results_path);
 	for (size_t k = 0; k < s.n_commits; k++)
 		free_commit(&s, &s.commits[k]);
 	free(s.commits);
@@ -582,6 +585,7 @@ int bl_sweep(const struct bl_sweep_opts *o, struct bl_sweep_totals *totals, stru
 	bl_strvec_release(&s.suite_files);
 	free(s.repository);
 	free(s.metrics_path);
+	free(s.results_path);
 	free(s.logs_dir);
 	return rc;
 }

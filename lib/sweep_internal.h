@@ -21,6 +21,7 @@ struct case_work {
 	int warmups_done;  /* warm-ups run by this sweep */
 	bool failed;       /* a run failed: the rest of the case is skipped */
 	bool build_failed;
+	bool adapter_warned; /* its harness output could not be read: said once */
 	char log_name[96]; /* directory of its logs under the commit's */
 	/* --until-ci: wall times of the case's ok measured runs (stored before
 	 * and during this sweep), and when this sweep started measuring it. */
@@ -53,6 +54,7 @@ struct sweep {
 	char build_key[65];
 	char *repository;
 	char *metrics_path;
+	char *results_path; /* $BENCHLINE_RESULTS_FILE: where a harness may write its output */
 	char *logs_dir;
 	struct commit_work *commits;
 	size_t n_commits;

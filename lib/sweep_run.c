@@ -1,7 +1,8 @@
 /* sweep_run.c - one benchmark run: spawn, measure, collect metrics, store. */
-#include "sweep_internal.h"
+#include "benchline/adapter.h"
 #include "benchline/proc.h"
 #include "benchline/sha256.h"
+#include "sweep_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,9 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern char **environ;
+
+/* The standard output kept for a harness format that may be read from it
+ * (the default cap, 1 MiB, would cut a large Google Benchmark JSON). */
+#define HARNESS_LOG_CAP ((size_t)64 << 20)
 
 /* Metric names benchline records for every run. */
 static const char *const builtin_metrics[] = {"wall_time", "user_time", "system_time", "cpu_time", "peak_memory"};
@@ -99,15 +105,18 @@ static void add_device_metrics(struct bl_metric_list *m, const struct bl_sampler
 		bl_metric_list_add(m, "cpu_energy_j", sum->energy.cpu_j.value, "J", BL_BETTER_LOWER);
 }
 
-/* Protocol metrics (declared directions applied, reserved names refused)
- * followed by the built-in ones. Problems are appended to diags. */
+/* Protocol metrics, then the harness's (declared directions applied,
+ * reserved names refused), followed by the built-in ones. Problems are
+ * appended to diags. */
 static void collect_metrics(const struct bl_case *c, const struct bl_protocol_result *pr,
-			    const struct bl_run_result *res, struct bl_metric_list *out, struct bl_buf *diags)
+			    const struct bl_metric_list *harness, const struct bl_run_result *res,
+			    struct bl_metric_list *out, struct bl_buf *diags)
 {
 	for (size_t i = 0; i < pr->n_diags; i++)
 		bl_buf_printf(diags, "metrics line %zu: %s\n", pr->diags[i].line, pr->diags[i].reason);
-	for (size_t i = 0; i < pr->metrics.n; i++) {
-		const struct bl_metric *m = &pr->metrics.items[i];
+	for (size_t i = 0; i < pr->metrics.n + harness->n; i++) {
+		const struct bl_metric *m =
+		    i < pr->metrics.n ? &pr->metrics.items[i] : &harness->items[i - pr->metrics.n];
 		if (is_builtin(m->name)) {
 			bl_buf_printf(diags, "metric '%s' ignored: the name is reserved for benchline's own measurement\n",
 				      m->name);
@@ -120,6 +129,54 @@ static void collect_metrics(const struct bl_case *c, const struct bl_protocol_re
 		bl_metric_list_add(out, m->name, m->value, m->unit, better);
 	}
 	add_builtin_metrics(out, res);
+}
+
+/*
+ * Where a harness format's output is: the configured file (relative to the
+ * run's directory), else $BENCHLINE_RESULTS_FILE when the run wrote it, else
+ * the run's standard output. Owned.
+ */
+static char *harness_input(const struct sweep *s, const struct bl_benchmark_cfg *b, const char *cwd,
+			   const char *out_log)
+{
+	struct stat st;
+	if (b->metrics_file)
+		return bl_xasprintf("%s/%s", cwd, b->metrics_file);
+	if (stat(s->results_path, &st) == 0)
+		return bl_xstrdup(s->results_path);
+	return bl_xstrdup(out_log);
+}
+
+/* Reads the metrics of a benchmark whose 'metrics: from:' names a harness
+ * format. A failure is a diagnostic of the run (which is kept), said once
+ * per case and commit through the notice event. */
+static void read_harness(struct sweep *s, struct case_work *w, const struct bl_case *bc, const char *cwd,
+			 const char *out_log, const char *sha, struct bl_metric_list *out, struct bl_buf *diags)
+{
+	const struct bl_benchmark_cfg *b = bc->bench;
+	const struct bl_adapter *a = bl_adapter_find(b->metrics_from);
+	if (!a)
+		return; /* protocol */
+	struct bl_adapter_unit units[64];
+	struct bl_adapter_opts opts = {.pattern = b->metrics_pattern, .units = units};
+	for (size_t i = 0; i < b->n_metrics_units && i < 64; i++)
+		units[opts.n_units++] = (struct bl_adapter_unit){b->metrics_units[i].key, b->metrics_units[i].value};
+	char *path = harness_input(s, b, cwd, out_log);
+	struct bl_error err = {{0}};
+	if (bl_adapter_parse_file(a, path, &opts, out, &err) == 0) {
+		free(path);
+		return;
+	}
+	bl_metric_list_release(out);
+	bl_buf_printf(diags, "%s metrics: %s\n", a->name, err.msg);
+	if (!w->adapter_warned && s->o->events && s->o->events->notice) {
+		char *msg = bl_xasprintf("%s at %.12s: no %s metrics (run kept without them): %s", bc->label, sha,
+					 a->name, err.msg);
+		s->o->events->notice(s->o->events->ctx, msg);
+		free(msg);
+	}
+	w->adapter_warned = true;
+	free(path);
 }
 
 static void env_hash(char *const *envp, const char *cpu_list, char out[65])
@@ -185,7 +242,7 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 	snprintf(idx_text, sizeof(idx_text), "%d", index);
 	struct bl_protocol_result proto;
 	bl_protocol_result_init(&proto);
-	struct bl_metric_list metrics = {0};
+	struct bl_metric_list metrics = {0}, harness = {0};
 	struct bl_buf diags, mbuf;
 	bl_buf_init(&diags);
 	bl_buf_init(&mbuf);
@@ -193,6 +250,7 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 	for (size_t i = 0; i < bc->n_env && n_extra < 72; i++)
 		extra[n_extra++] = bc->env[i];
 	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_METRICS", .value = s->metrics_path};
+	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_RESULTS_FILE", .value = s->results_path};
 	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_COMMIT", .value = cw->ci.sha};
 	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_BENCHMARK", .value = bc->bench->name};
 	extra[n_extra++] = (struct bl_kv){.key = "BENCHLINE_PARAMS", .value = bc->params_json};
@@ -218,6 +276,20 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 		goto out;
 	}
 	close(mfd);
+	/* A harness output left by an earlier run must not pass for this one's. */
+	unlink(s->results_path);
+	if (bc->bench->metrics_file) {
+		/* Its directory is made, so "out/x.json" works in a fresh checkout. */
+		char *stale = bl_xasprintf("%s/%s", cwd, bc->bench->metrics_file);
+		char *slash = strrchr(stale, '/');
+		*slash = '\0';
+		int mk = bl_mkdirs(stale, 0755, err);
+		*slash = '/';
+		unlink(stale);
+		free(stale);
+		if (mk)
+			goto out;
+	}
 
 	struct bl_sweep_progress p;
 	run_progress(s, k, c, warmup, index, ordinal, &p);
@@ -225,15 +297,17 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 		o->events->run_begin(o->events->ctx, &p);
 
 	struct bl_run_spec spec = {
-		.argv = argv.v,
-		.cwd = cwd,
-		.envp = env.v,
-		.timeout_s = bc->bench->timeout_s,
-		.stdout_path = out_log,
-		.stderr_path = err_log,
-		.cpus = o->cpus,
-		.n_cpus = o->n_cpus,
-		.interrupt = o->interrupt,
+	    .argv = argv.v,
+	    .cwd = cwd,
+	    .envp = env.v,
+	    .timeout_s = bc->bench->timeout_s,
+	    .stdout_path = out_log,
+	    .stderr_path = err_log,
+	    /* A harness format may be read from stdout: keep all of it, up to a bound. */
+	    .log_cap = strcmp(bc->bench->metrics_from, "protocol") && !bc->bench->metrics_file ? HARNESS_LOG_CAP : 0,
+	    .cpus = o->cpus,
+	    .n_cpus = o->n_cpus,
+	    .interrupt = o->interrupt,
 	};
 	if (s->sampler) {
 		spec.on_start = bl_sampler_on_start;
@@ -252,7 +326,9 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 	if (bl_read_file(s->metrics_path, &mbuf, err))
 		goto out;
 	bl_protocol_parse(mbuf.data, mbuf.len, &proto);
-	collect_metrics(bc, &proto, &res, &metrics, &diags);
+	if (res.status == BL_RUN_OK) /* a failed run's output is not worth a second complaint */
+		read_harness(s, w, bc, cwd, out_log, cw->ci.sha, &harness, &diags);
+	collect_metrics(bc, &proto, &harness, &res, &metrics, &diags);
 	if (res.status == BL_RUN_SPAWN_FAILED)
 		bl_buf_printf(&diags, "%s\n", res.spawn_error);
 	/* The samples stay the sampler's until the next run starts: stored below. */
@@ -320,6 +396,7 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 out:
 	bl_protocol_result_release(&proto);
 	bl_metric_list_release(&metrics);
+	bl_metric_list_release(&harness);
 	bl_buf_release(&diags);
 	bl_buf_release(&mbuf);
 	bl_strvec_release(&argv);

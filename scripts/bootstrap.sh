@@ -6,7 +6,10 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config git
 	libsqlite3-dev libpq-dev libyaml-dev libjansson-dev libcmocka-dev
 	sqlite3 postgresql python3 procps hyperfine bsdutils util-linux man-db groff-base zsh
-	chromium chromium-driver)
+	chromium chromium-driver
+	g++ libbenchmark-dev python3-pytest-benchmark)
+# (golang-go is needed only by tests/data/adapters/regen.sh, which remakes the
+# committed adapter samples; the tests do not run it.)
 
 missing=()
 for p in "${packages[@]}"; do

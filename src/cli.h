@@ -92,6 +92,7 @@ extern const struct cli_command cli_cmd_compare;
 extern const struct cli_command cli_cmd_demo;
 extern const struct cli_command cli_cmd_detect;
 extern const struct cli_command cli_cmd_doctor;
+extern const struct cli_command cli_cmd_import;
 extern const struct cli_command cli_cmd_init;
 extern const struct cli_command cli_cmd_enqueue;
 extern const struct cli_command cli_cmd_push;

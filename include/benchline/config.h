@@ -97,7 +97,13 @@ struct bl_benchmark_cfg {
 	int repetitions;        /* >= 1 */
 	double timeout_s;       /* > 0 */
 	enum bl_suite_files files;
-	char *metrics_from;     /* "protocol" */
+	char *metrics_from;	     /* "protocol" or a format of adapter.h ("gbench", ...) */
+	char *metrics_file;	     /* where a format's output is, relative to the run's
+					directory; NULL: $BENCHLINE_RESULTS_FILE if the run
+					wrote it, else its standard output */
+	char *metrics_pattern;	     /* regex only: the pattern */
+	struct bl_kv *metrics_units; /* regex only: unit of each named group */
+	size_t n_metrics_units;
 	struct bl_metric_decl *metrics; /* declared directions */
 	size_t n_metrics;
 	int line, column;

@@ -39,6 +39,13 @@ enum bl_gbench_run_type {
 	BL_GBENCH_RUN_AGGREGATE,       /* mean, median, stddev, cv, BigO, RMS, ... */
 };
 
+/* A number of an entry that is not one of the format's own fields:
+ * bytes_per_second, items_per_second and user counters, in file order. */
+struct bl_gbench_counter {
+	char *name;
+	double value;
+};
+
 /* One element of the file's "benchmarks" array. */
 struct bl_gbench_entry {
 	char *name;
@@ -55,6 +62,11 @@ struct bl_gbench_entry {
 	int error_occurred;	    /* "error_occurred" or "skipped" was true */
 	long long family_index, per_family_instance_index, repetition_index; /* -1 when absent */
 	size_t index;							     /* position in the file's array */
+	/* What the metrics adapter (adapter_gbench.c) records besides times. */
+	char aggregate_unit[16];	    /* "time" or "percentage" (cv); "" when absent */
+	double iterations;		    /* -1 when absent */
+	struct bl_gbench_counter *counters; /* every other number: bytes_per_second, user counters */
+	size_t n_counters;
 };
 
 /* The repetitions of one name in one unit, in compare.py's order. */

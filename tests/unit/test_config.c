@@ -231,6 +231,21 @@ static void test_builtin_defaults(void **state)
 	assert_int_equal(cfg.sampling.interval_ms, 10);
 	bl_config_release(&cfg);
 
+	/* a harness format, with where its output is */
+	parse_ok(HEAD "  - {name: a, command: [./a], metrics: {from: gbench, file: out/bm.json}}\n"
+		      "  - {name: b, command: [./b], metrics: {from: regex, pattern: 't=(?<t>[0-9.]+)', units: {t: ms}}}\n"
+		      "  - {name: c, command: [./c], metrics: hyperfine}\n",
+		 &cfg);
+	assert_string_equal(cfg.benchmarks[0].metrics_from, "gbench");
+	assert_string_equal(cfg.benchmarks[0].metrics_file, "out/bm.json");
+	assert_null(cfg.benchmarks[0].metrics_pattern);
+	assert_string_equal(cfg.benchmarks[1].metrics_pattern, "t=(?<t>[0-9.]+)");
+	assert_int_equal(cfg.benchmarks[1].n_metrics_units, 1);
+	assert_string_equal(cfg.benchmarks[1].metrics_units[0].key, "t");
+	assert_string_equal(cfg.benchmarks[1].metrics_units[0].value, "ms");
+	assert_null(cfg.benchmarks[1].metrics_file);
+	assert_string_equal(cfg.benchmarks[2].metrics_from, "hyperfine");
+	bl_config_release(&cfg);
 	/* a metrics mapping without 'from' reads the protocol */
 	parse_ok(HEAD "  - {name: a, command: [./a], metrics: {better: {x: lower}}}\n", &cfg);
 	assert_string_equal(cfg.benchmarks[0].metrics_from, "protocol");
@@ -328,7 +343,8 @@ static void test_example_parses(void **state)
 	static const char *const keys[] = {
 	    "version:", "suite:",    "build:",	 "command:",	 "commands:",	"shell:", "timeout:",
 	    "env:",	"defaults:", "warmup:",	 "repetitions:", "benchmarks:", "name:",  "cwd:",
-	    "params:",	"files:",    "metrics:", "from:",	 "better:",	"sampling:", "interval_ms:", NULL};
+	    "params:",	"files:",    "metrics:", "from:",	 "better:",	"sampling:", "interval_ms:",
+	    "file:",	"pattern:",  "units:",	 NULL};
 	for (size_t i = 0; keys[i]; i++)
 		if (!strstr(text, keys[i]))
 			fail_msg("the example does not show '%s'", keys[i]);
@@ -557,7 +573,7 @@ static void test_error_unknown_keys(void **state)
 		     FILE_NAME ":2:12: ", "unknown key 'warmups' in 'defaults'",
 		     "allowed: warmup, repetitions, timeout", NULL);
 	expect_error(HEAD "  - {name: a, command: x, metrics: {source: protocol}}\n",
-		     FILE_NAME ":3:37: ", "unknown key 'source' in 'metrics'", "allowed: from, better", NULL);
+		     FILE_NAME ":3:37: ", "unknown key 'source' in 'metrics'", "allowed: from, file, pattern, units, better", NULL);
 	expect_error(HEAD "  - {name: a, command: x, [k]: v}\n", FILE_NAME ":3:27: ", "keys in benchmark must be names",
 		     NULL);
 }
@@ -726,10 +742,30 @@ static void test_error_names(void **state)
 
 static void test_error_metrics(void **state)
 {
-	expect_exact_error(HEAD "  - {name: a, command: x, metrics: gbench}\n",
-			   FILE_NAME ":3:36: unsupported metrics source 'gbench' (supported: protocol)");
+	expect_exact_error(HEAD "  - {name: a, command: x, metrics: gbenchmark}\n",
+			   FILE_NAME ":3:36: unsupported metrics source 'gbenchmark' (supported: protocol, gbench, "
+				     "hyperfine, pytest-benchmark, criterion, gotest, llama-bench, optimum-benchmark, regex)");
 	expect_error(HEAD "  - {name: a, command: x, metrics: {from: csv}}\n",
-		     FILE_NAME ":3:43: ", "unsupported metrics source 'csv'", "supported: protocol", NULL);
+		     FILE_NAME ":3:43: ", "unsupported metrics source 'csv'", "supported: protocol, gbench", NULL);
+	/* Keys that do not fit the source are errors, not ignored. */
+	expect_error(HEAD "  - {name: a, command: x, metrics: {from: protocol, file: out.json}}\n",
+		     FILE_NAME ":3:59: ", "'file' needs a harness format in 'from'", NULL);
+	expect_error(HEAD "  - {name: a, command: x, metrics: {from: gbench, pattern: 'x'}}\n",
+		     FILE_NAME ":3:60: ", "'pattern' is only for 'from: regex'", NULL);
+	expect_error(HEAD "  - {name: a, command: x, metrics: {from: gbench, units: {a: s}}}\n",
+		     FILE_NAME ":3:58: ", "'units' is only for 'from: regex'", NULL);
+	expect_error(HEAD "  - {name: a, command: x, metrics: regex}\n", FILE_NAME ":3:36: ",
+		     "'from: regex' needs a 'pattern' with named groups", NULL);
+	expect_error(HEAD "  - {name: a, command: x, metrics: {from: regex, pattern: 't=([0-9]+)'}}\n",
+		     FILE_NAME ":3:59: ", "pattern has no named group", NULL);
+	expect_error(HEAD "  - {name: a, command: x, metrics: {from: regex, pattern: '(?<t>[0-9]+'}}\n",
+		     FILE_NAME ":3:59: ", "not a valid POSIX extended regular expression", NULL);
+	expect_error(HEAD "  - {name: a, command: x, metrics: {from: regex, pattern: '(?<t>x)', units: [s]}}\n",
+		     FILE_NAME ":3:77: ", "'units' must be a mapping", NULL);
+	expect_error(HEAD "  - {name: a, command: x, metrics: {from: gbench, file: /tmp/out.json}}\n",
+		     FILE_NAME ":3:57: ", "'file' '/tmp/out.json' must be relative", NULL);
+	expect_error(HEAD "  - {name: a, command: x, metrics: {from: gbench, file: ../out.json}}\n",
+		     FILE_NAME ":3:57: ", "must not leave the benchmark's directory", NULL);
 	expect_error(HEAD "  - {name: a, command: x, metrics: {better: {t: smaller}}}\n",
 		     FILE_NAME ":3:49: ", "'better' for metric 't' must be lower or higher", "'smaller'", NULL);
 	expect_error(HEAD "  - {name: a, command: x, metrics: {better: [t]}}\n",
