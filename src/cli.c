@@ -88,6 +88,11 @@ static char *db_target(const char *given)
 	return strstr(given, "://") ? bl_xstrdup(given) : absolute(given);
 }
 
+char *cli_absolute_target(const char *given)
+{
+	return db_target(given);
+}
+
 int cli_context_init(struct cli_context *ctx, const char *config_opt, const char *db_opt, const char *cache_opt,
 		     bool need_repo, struct bl_error *err)
 {

@@ -66,6 +66,13 @@ void cli_context_release(struct cli_context *ctx);
  * database is not PostgreSQL; EXIT_OK otherwise. */
 int cli_queue_context(const char *cmd, struct cli_context *ctx, const char *config_opt, const char *db_opt,
 		      const char *cache_opt, bool need_repo);
+/* A database as given on the command line: a URL as it is, a path made
+ * absolute (owned). */
+char *cli_absolute_target(const char *given);
+/* Copies every result of store from_target into to_target without
+ * duplicates (push, export --to, import --from; cmd names it in messages)
+ * and prints what was copied; returns an exit status. */
+int cli_copy_stores(const char *cmd, const char *from_target, const char *to_target);
 /* Opens the store at ctx->db_path, creating its directory. */
 int cli_open_store(const struct cli_context *ctx, struct bl_store **store, struct bl_error *err);
 
@@ -95,6 +102,7 @@ extern const struct cli_command cli_cmd_doctor;
 extern const struct cli_command cli_cmd_import;
 extern const struct cli_command cli_cmd_init;
 extern const struct cli_command cli_cmd_enqueue;
+extern const struct cli_command cli_cmd_export;
 extern const struct cli_command cli_cmd_push;
 extern const struct cli_command cli_cmd_queue;
 extern const struct cli_command cli_cmd_report;

@@ -59,57 +59,11 @@ static int cmd_push_main(int argc, char **argv)
 
 	struct cli_context ctx;
 	struct bl_error err = {{0}};
-	struct bl_store *from = NULL, *to = NULL;
-	char *from_name = NULL, *to_name = bl_store_display_name(to_opt);
-	struct bl_copy_totals p = {0};
-	int rc = EXIT_OK;
 	if (cli_context_init(&ctx, NULL, db_opt, NULL, false, &err)) {
 		cli_error("%s", err.msg);
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
-	from_name = bl_store_display_name(ctx.db_path);
-	if (!strstr(ctx.db_path, "://") && access(ctx.db_path, F_OK) != 0) {
-		cli_error("nothing to push: database '%s' does not exist (run 'benchline run' first)", from_name);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	char *to_real = strstr(to_opt, "://") ? NULL : realpath(to_opt, NULL);
-	bool same = !strcmp(ctx.db_path, to_opt) || (to_real && !strcmp(ctx.db_path, to_real));
-	free(to_real);
-	if (same) {
-		cli_error("--to names the database being pushed ('%s')", from_name);
-		rc = EXIT_USAGE;
-		goto out;
-	}
-	if (bl_store_open(ctx.db_path, &from, &err)) {
-		cli_error("%s", err.msg);
-		rc = EXIT_RUNTIME;
-		goto out;
-	}
-	if (bl_store_open(to_opt, &to, &err)) {
-		cli_error("%s", err.msg);
-		rc = EXIT_RUNTIME;
-		goto out;
-	}
-	if (bl_store_copy(from, to, &p, &err) != 0) {
-		cli_error("%s", err.msg);
-		cli_info("pushed %zu runs before the error; pushing again adds the rest", p.runs_added);
-		rc = EXIT_RUNTIME;
-		goto out;
-	}
-	printf("pushed %zu run%s (%zu already there) of %zu benchmark case%s, %zu build%s (%zu already there)"
-	       " and %zu new machine%s from %s to %s\n",
-	       p.runs_added, p.runs_added == 1 ? "" : "s", p.runs_present, p.cases, p.cases == 1 ? "" : "s",
-	       p.builds_added, p.builds_added == 1 ? "" : "s", p.builds_present, p.machines_added,
-	       p.machines_added == 1 ? "" : "s", from_name, to_name);
-out:
-	if (from)
-		bl_store_close(from);
-	if (to)
-		bl_store_close(to);
-	free(from_name);
-	free(to_name);
+	int rc = cli_copy_stores("push", ctx.db_path, to_opt);
 	cli_context_release(&ctx);
 	return rc;
 }

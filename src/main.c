@@ -13,6 +13,7 @@ static const struct cli_command *const commands[] = {
 	&cli_cmd_detect,
 	&cli_cmd_doctor,
 	&cli_cmd_enqueue,
+	&cli_cmd_export,
 	&cli_cmd_import,
 	&cli_cmd_init,
 	&cli_cmd_push,
