@@ -21,11 +21,14 @@
 #include "benchline/queue.h"
 #include "benchline/sweep.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -370,6 +373,38 @@ out:
 	return ret;
 }
 
+/* One worker per cache directory: their sweeps would share worktrees. The
+ * lock lives as long as the process (the descriptor is never closed). */
+static int lock_worker(const char *cache_dir, struct bl_error *err)
+{
+	if (bl_mkdirs(cache_dir, 0755, err) != 0)
+		return -1;
+	char *path = bl_xasprintf("%s/worker.lock", cache_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		bl_fail_errno(err, errno, "cannot open lock file '%s'", path);
+		free(path);
+		return -1;
+	}
+	free(path);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		close(fd);
+		return bl_fail(err, "another benchline worker%s%s%s uses the cache '%s'; give each worker of a clone its own "
+				    "--cache-dir",
+			       pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", cache_dir);
+	}
+	char pid[32];
+	int len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+		/* The pid only makes the message above nicer. */
+	}
+	return 0;
+}
+
 static int parse_seconds(const char *opt, const char *text, double *out)
 {
 	char *end;
@@ -447,6 +482,11 @@ static int cmd_worker_main(int argc, char **argv)
 	}
 	if ((rc = cli_queue_context("worker", &w.ctx, config_opt, db_opt, cache_opt, true)) != EXIT_OK)
 		goto out;
+	if (lock_worker(w.ctx.cache_dir, &err) != 0) {
+		cli_error("%s", err.msg);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (bl_config_load(w.ctx.config_path, &w.cfg, &err)) {
 		cli_error("%s", err.msg);
 		rc = EXIT_USAGE;

@@ -150,7 +150,11 @@ for _ in $(seq 1 200); do
 	sleep 0.05
 done
 kill -STOP "$FROZEN"
-sleep 2.5
+# A second worker on the cache of a live one is refused at once.
+run_bl -C "$R" worker --db "$URL" --exit-when-empty --cache-dir "$T/cachef"
+expect_eq "$status" 2 "a second worker on one cache directory is refused"
+expect_contains "$err" "uses the cache '$T/cachef'; give each worker of a clone its own --cache-dir" "saying what to do"
+sleep 2
 run_bl -C "$R" worker --db "$URL" --exit-when-empty --poll 0.5 --name rescuer --cache-dir "$T/cacher"
 expect_eq "$status" 0 "the rescuer takes the expired job and exits"
 expect_contains "$out" "done" "the rescuer stores the job"
