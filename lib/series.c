@@ -239,9 +239,9 @@ int bl_series_load(struct bl_store *s, const struct bl_point_query *q, struct bl
 	return 0;
 }
 
-static void series_release(struct bl_series *s)
+static void series_release(struct bl_series *s, bool borrowed)
 {
-	for (size_t j = 0; j < s->n_points; j++) {
+	for (size_t j = 0; j < s->n_points && !borrowed; j++) {
 		struct bl_series_point *pt = &s->points[j];
 		free(pt->sha);
 		free(pt->subject);
@@ -261,9 +261,10 @@ static void series_release(struct bl_series *s)
 void bl_series_set_release(struct bl_series_set *set)
 {
 	for (size_t i = 0; i < set->n; i++)
-		series_release(&set->v[i]);
+		series_release(&set->v[i], set->bulk != NULL);
 	for (size_t i = 0; i < set->n_failed_cases; i++)
-		series_release(&set->failed_cases[i]);
+		series_release(&set->failed_cases[i], set->bulk != NULL);
+	bl_series_bulk_release(set->bulk);
 	free(set->v);
 	free(set->failed_cases);
 	memset(set, 0, sizeof(*set));

@@ -295,6 +295,7 @@ static const struct bl_store_ops pg_ops = {
 	.foreach_point = pg_foreach_point,
 	.typical_seconds = pg_typical_seconds,
 	.run_device = pg_run_device,
+	.foreach_value = pg_foreach_value,
 };
 
 int bl_store_pg_open(const char *url, struct bl_store **out, struct bl_error *err)

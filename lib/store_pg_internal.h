@@ -9,6 +9,7 @@
  *   store_pg_write.c    machines, commits, cases, runs and builds
  *   store_pg_copy.c     binary COPY: a run's metric values and device samples
  *   store_pg_query.c    foreach_point, typical_seconds and run_device
+ *   store_pg_values.c   foreach_value: every value in one pass (reports)
  */
 #ifndef BENCHLINE_STORE_PG_INTERNAL_H
 #define BENCHLINE_STORE_PG_INTERNAL_H
@@ -39,6 +40,8 @@ enum pg_stmt_id {
 	PG_TYPICAL,
 	PG_RUN_INFO,
 	PG_DEVICE_STATS,
+	PG_VALUE_METRICS, /* foreach_value (store_pg_values.c) */
+	PG_VALUE_CASES,
 	PG_STMT_COUNT
 };
 
@@ -141,5 +144,7 @@ int pg_foreach_point(struct bl_store *bs, const struct bl_point_query *q, bl_poi
 int pg_typical_seconds(struct bl_store *bs, int64_t machine_id, const char *name, const char *params_json,
 		       double *run_s, double *build_s, struct bl_error *err);
 int pg_run_device(struct bl_store *bs, int64_t run_id, bl_device_report_fn fn, void *ctx, struct bl_error *err);
+int pg_foreach_value(struct bl_store *bs, const char *repository, const struct bl_value_visitor *v, void *ctx,
+		     struct bl_error *err);
 
 #endif

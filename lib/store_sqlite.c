@@ -181,6 +181,7 @@ static const struct bl_store_ops sqlite_ops = {
 	.run_device = bl_sqlite_run_device,
 	.export_all = bl_sqlite_export,
 	.case_runs = bl_sqlite_case_runs,
+	.foreach_value = bl_sqlite_foreach_value,
 };
 
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err)
