@@ -3,9 +3,12 @@
 #include "benchline/report.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const verdict_names[BL_RV_COUNT] = {
 	[BL_RV_REGRESSED] = "regressed", [BL_RV_IMPROVED] = "improved",	      [BL_RV_CHANGED] = "changed",
@@ -155,7 +158,7 @@ static bool ci_bounds(struct ci_cache *c, size_t n, size_t *lo, size_t *hi)
 	return true;
 }
 
-static void point_summary(const double *v, size_t n, struct ci_cache *cache, struct bl_summary *out)
+static void point_summary(const double *v, size_t n, struct ci_cache *cache, struct bl_report_summary *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!n)
@@ -189,20 +192,36 @@ static void point_summary(const double *v, size_t n, struct ci_cache *cache, str
 		free(s);
 }
 
+/* Position of sha in the history: the hint (the position after the previous
+ * point's: points come in commit order, which is history order as a rule)
+ * before a binary search. */
+static size_t pos_of(const struct bl_report_commit *commits, const struct pos_entry *index, size_t n_commits,
+		     const char *sha, size_t hint)
+{
+	if (hint < n_commits && !strcmp(commits[hint].sha, sha))
+		return hint;
+	return find_pos(index, n_commits, sha);
+}
+
 /* Places the series' points (and its case's failures without values) on the
  * history: one point per position, the newest suite measured there winning,
  * as bl_series_point_at chooses. */
-static void place_points(struct bl_report_series *rs, const struct bl_series *failed, const struct pos_entry *index,
-			 size_t n_commits, struct ci_cache *cache)
+static void place_points(struct bl_report_series *rs, const struct bl_series *failed,
+			 const struct bl_report_commit *commits, const struct pos_entry *index, size_t n_commits,
+			 struct ci_cache *cache)
 {
 	const struct bl_series *s = rs->s;
-	size_t cap = s->n_points + (failed ? failed->n_points : 0);
-	rs->pts = bl_xcalloc(cap ? cap : 1, sizeof(*rs->pts));
+	size_t cap = s->n_points + (failed ? failed->n_points : 0), hint = 0;
+	rs->pts = bl_xmalloc((cap ? cap : 1) * sizeof(*rs->pts));
+	bool sorted = true; /* strictly increasing positions: nothing to sort or merge */
 	for (size_t j = 0; j < s->n_points; j++) {
 		const struct bl_series_point *pt = &s->points[j];
-		size_t pos = find_pos(index, n_commits, pt->sha);
+		size_t pos = pos_of(commits, index, n_commits, pt->sha, hint);
 		if (pos == BL_REPORT_NONE)
 			continue;
+		if (rs->n_pts && rs->pts[rs->n_pts - 1].pos >= pos)
+			sorted = false;
+		hint = pos + 1;
 		rs->pts[rs->n_pts++] = (struct bl_report_point){.pos = pos, .pt = pt, .status = pt->status};
 	}
 	for (size_t j = 0; failed && j < failed->n_points; j++) {
@@ -211,24 +230,28 @@ static void place_points(struct bl_report_series *rs, const struct bl_series *fa
 		if (pos == BL_REPORT_NONE || !is_failure(pt->status))
 			continue; /* pending without runs: nothing to show */
 		rs->pts[rs->n_pts++] = (struct bl_report_point){.pos = pos, .pt = NULL, .status = pt->status};
+		sorted = false;
 	}
-	/* Of several entries at one commit, the last one (newest suite, store
-	 * order) is kept, but a value beats a bare failure. qsort is not stable:
-	 * sum.n holds the original order as the tie-break until the summaries. */
-	for (size_t i = 0; i < rs->n_pts; i++)
-		rs->pts[i].sum.n = i;
-	qsort(rs->pts, rs->n_pts, sizeof(*rs->pts), cmp_point_pos);
-	size_t out = 0;
-	for (size_t i = 0; i < rs->n_pts; i++) {
-		if (out && rs->pts[out - 1].pos == rs->pts[i].pos) {
-			struct bl_report_point *prev = &rs->pts[out - 1];
-			if (!(prev->pt && !rs->pts[i].pt))
-				*prev = rs->pts[i]; /* later in store order */
-			continue;
+	if (!sorted) {
+		/* Of several entries at one commit, the last one (newest suite, store
+		 * order) is kept, but a value beats a bare failure. qsort is not
+		 * stable: sum.n holds the original order as the tie-break until the
+		 * summaries. */
+		for (size_t i = 0; i < rs->n_pts; i++)
+			rs->pts[i].sum.n = i;
+		qsort(rs->pts, rs->n_pts, sizeof(*rs->pts), cmp_point_pos);
+		size_t out = 0;
+		for (size_t i = 0; i < rs->n_pts; i++) {
+			if (out && rs->pts[out - 1].pos == rs->pts[i].pos) {
+				struct bl_report_point *prev = &rs->pts[out - 1];
+				if (!(prev->pt && !rs->pts[i].pt))
+					*prev = rs->pts[i]; /* later in store order */
+				continue;
+			}
+			rs->pts[out++] = rs->pts[i];
 		}
-		rs->pts[out++] = rs->pts[i];
+		rs->n_pts = out;
 	}
-	rs->n_pts = out;
 	for (size_t i = 0; i < rs->n_pts; i++) {
 		struct bl_report_point *p = &rs->pts[i];
 		p->failed = is_failure(p->status);
@@ -447,6 +470,85 @@ static char *default_title(const char *repository)
 	return bl_xasprintf("%s performance", base);
 }
 
+/* ---- the series, on every CPU ------------------------------------------------------------------------------- */
+
+unsigned bl_report_threads(unsigned asked, size_t n_items)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = asked ? asked : cpus > 0 ? (unsigned)cpus : 1;
+	if (n > 64)
+		n = 64;
+	if (n > n_items)
+		n = n_items ? (unsigned)n_items : 1;
+	return n;
+}
+
+struct model_job {
+	const struct bl_series_set *set;
+	const struct bl_report_commit *commits;
+	const struct pos_entry *index;
+	size_t n_commits;
+	const struct bl_report_opts *o;
+	const struct bl_analysis_cfg *an;
+	double alpha;
+	struct bl_report_series *series; /* the wanted ones, in the set's order */
+	size_t n_series;
+	atomic_size_t next;
+	pthread_mutex_t lock; /* guards failed_at and err */
+	size_t failed_at;     /* the first series whose detection failed, BL_REPORT_NONE */
+	struct bl_error err;
+};
+
+/* Takes series until none is left; every worker has its own scratch. */
+static void *model_worker(void *arg)
+{
+	struct model_job *job = arg;
+	struct ci_cache cache;
+	memset(&cache, 0, sizeof(cache));
+	struct bl_obs *obs = NULL;
+	size_t cap_obs = 0;
+	for (;;) {
+		size_t i = atomic_fetch_add(&job->next, 1);
+		if (i >= job->n_series)
+			break;
+		struct bl_report_series *rs = &job->series[i];
+		const struct bl_series *s = rs->s;
+		rs->better = bl_metric_direction(s->better, s->unit);
+		rs->floor = job->o->noise_floor > 0 ? job->o->noise_floor : bl_analysis_floor(job->an, s->metric);
+		place_points(rs, failed_case_of(job->set, s), job->commits, job->index, job->n_commits, &cache);
+		find_latest(rs, job->alpha);
+		if (rs->latest == BL_REPORT_NONE)
+			continue; /* nothing measured: left out */
+		struct bl_error err = {{0}};
+		if (detect_series(rs, job->o, &obs, &cap_obs, &err)) {
+			pthread_mutex_lock(&job->lock);
+			if (job->failed_at == BL_REPORT_NONE || i < job->failed_at) {
+				job->failed_at = i;
+				job->err = err;
+			}
+			pthread_mutex_unlock(&job->lock);
+		}
+	}
+	free(obs);
+	return NULL;
+}
+
+static void run_model_job(struct model_job *job, unsigned n_threads)
+{
+	atomic_init(&job->next, 0);
+	pthread_mutex_init(&job->lock, NULL);
+	pthread_t *t = bl_xcalloc(n_threads, sizeof(*t));
+	unsigned started = 0;
+	for (unsigned k = 1; k < n_threads; k++)
+		if (pthread_create(&t[started], NULL, model_worker, job) == 0)
+			started++;
+	model_worker(job); /* this thread too; alone when no thread could start */
+	for (unsigned k = 0; k < started; k++)
+		pthread_join(t[k], NULL);
+	free(t);
+	pthread_mutex_destroy(&job->lock);
+}
+
 int bl_report_build(const struct bl_series_set *set, struct bl_report_commit *commits, size_t n_commits,
 		    const struct bl_report_opts *o, struct bl_report *out, struct bl_error *err)
 {
@@ -462,41 +564,40 @@ int bl_report_build(const struct bl_series_set *set, struct bl_report_commit *co
 	bl_analysis_defaults(&defaults);
 	const struct bl_analysis_cfg *an = o->analysis ? o->analysis : &defaults;
 	out->alpha = o->alpha > 0 ? o->alpha : an->alpha;
+	out->threads = o->threads;
 
 	struct pos_entry *index = bl_xcalloc(n_commits ? n_commits : 1, sizeof(*index));
 	for (size_t i = 0; i < n_commits; i++)
 		index[i] = (struct pos_entry){.sha = commits[i].sha, .pos = i};
 	qsort(index, n_commits, sizeof(*index), cmp_pos_entry);
 
-	out->series = bl_xcalloc(set->n ? set->n : 1, sizeof(*out->series));
-	struct bl_obs *obs = NULL;
-	size_t cap_obs = 0;
+	/* The series wanted, then each one's points, summaries, latest change
+	 * and change points, series by series on every CPU (bl_report_threads),
+	 * then the measured ones kept in the set's order. */
+	struct model_job job = {.set = set, .commits = commits, .index = index, .n_commits = n_commits, .o = o,
+				.an = an, .alpha = out->alpha, .failed_at = BL_REPORT_NONE};
+	job.series = bl_xcalloc(set->n ? set->n : 1, sizeof(*job.series));
+	for (size_t i = 0; i < set->n; i++)
+		if (series_wanted(o, &set->v[i]))
+			job.series[job.n_series++].s = &set->v[i];
+	run_model_job(&job, bl_report_threads(o->threads, job.n_series));
+	free(index);
+	out->series = job.series;
 	int rc = 0;
-	struct ci_cache cache;
-	memset(&cache, 0, sizeof(cache));
-	for (size_t i = 0; i < set->n && rc == 0; i++) {
-		const struct bl_series *s = &set->v[i];
-		if (!series_wanted(o, s))
-			continue;
-		struct bl_report_series *rs = &out->series[out->n_series];
-		memset(rs, 0, sizeof(*rs));
-		rs->s = s;
-		rs->better = bl_metric_direction(s->better, s->unit);
-		rs->floor = o->noise_floor > 0 ? o->noise_floor : bl_analysis_floor(an, s->metric);
-		place_points(rs, failed_case_of(set, s), index, n_commits, &cache);
-		bool measured = false;
-		for (size_t k = 0; k < rs->n_pts && !measured; k++)
-			measured = rs->pts[k].sum.n > 0;
-		if (!measured) {
+	for (size_t i = 0; i < job.n_series; i++) {
+		struct bl_report_series *rs = &job.series[i];
+		if (rc || !rs->n_pts || rs->latest == BL_REPORT_NONE) {
 			free(rs->pts);
+			free(rs->changes);
 			continue;
 		}
-		rs->id = out->n_series++;
-		find_latest(rs, out->alpha);
-		rc = detect_series(rs, o, &obs, &cap_obs, err);
+		rs->id = out->n_series;
+		out->series[out->n_series++] = *rs;
+		if (i == job.failed_at) {
+			*err = job.err;
+			rc = -1;
+		}
 	}
-	free(obs);
-	free(index);
 	if (rc) {
 		bl_report_release(out);
 		return -1;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #define NONE UINT32_MAX
+#define DIRECT_KEYS 65536
 
 /* Interned strings: an open-addressing table over an arena of chunks. */
 struct intern {
@@ -122,6 +123,8 @@ struct loader {
 	struct bl_series_bulk *bulk;
 	struct metric_map *metrics;
 	size_t n_metrics, cap_metrics;
+	uint32_t *by_key; /* metrics index + 1 of keys below DIRECT_KEYS (they are small: a dictionary) */
+	size_t cap_by_key;
 	struct canon *canons;
 	size_t n_canons, cap_canons, cap_typical;
 	struct family *families;
@@ -135,7 +138,7 @@ struct loader {
 	double *values;
 	int32_t *idx;
 	size_t n_values, cap_values, cap_idx;
-	uint32_t *typical_n; /* by canon: the count of the last slot that grew, the room a new one gets */
+	uint32_t *typical_n; /* by canon: the most values a slot has held, the room a new one gets */
 };
 
 static int on_metric(void *vctx, const struct bl_value_metric *m)
@@ -146,6 +149,12 @@ static int on_metric(void *vctx, const struct bl_value_metric *m)
 	mm->key = m->key;
 	mm->better = m->better;
 	mm->canon = NONE;
+	if (m->key >= 0 && m->key < DIRECT_KEYS) {
+		size_t old = ld->cap_by_key;
+		BL_GROW(ld->by_key, ld->cap_by_key, (size_t)m->key + 1);
+		memset(ld->by_key + old, 0, (ld->cap_by_key - old) * sizeof(uint32_t));
+		ld->by_key[m->key] = (uint32_t)ld->n_metrics;
+	}
 	if (ld->q->metric && strcmp(ld->q->metric, m->name) != 0)
 		return 0;
 	const char *name = intern(&ld->bulk->strings, m->name), *unit = intern(&ld->bulk->strings, m->unit);
@@ -237,6 +246,8 @@ static struct bcase *case_of(struct loader *ld, int64_t benchmark_id)
 
 static const struct metric_map *metric_of(struct loader *ld, int64_t key)
 {
+	if (key >= 0 && (size_t)key < ld->cap_by_key)
+		return ld->by_key[key] ? &ld->metrics[ld->by_key[key] - 1] : NULL;
 	size_t lo = 0, hi = ld->n_metrics;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -291,7 +302,6 @@ static int on_value(void *vctx, const struct bl_value_row *v)
 			s->off = off;
 		}
 		s->cap *= 2;
-		ld->typical_n[mm->canon] = s->cap;
 	}
 	/* by repetition index, as foreach_point orders them; runs come in index order as a rule */
 	double *vals = ld->values + s->off;
@@ -304,6 +314,8 @@ static int on_value(void *vctx, const struct bl_value_row *v)
 	}
 	vals[j] = v->value;
 	idx[j] = v->index;
+	if (s->n > ld->typical_n[mm->canon])
+		ld->typical_n[mm->canon] = s->n; /* new slots get the room the largest one needed */
 	if (s->better == BL_BETTER_UNKNOWN)
 		s->better = mm->better;
 	return 0;
@@ -447,6 +459,7 @@ int bl_series_load_bulk(struct bl_store *s, const struct bl_point_query *q, stru
 		build_set(&ld, out);
 	}
 	free(ld.metrics);
+	free(ld.by_key);
 	free(ld.canons);
 	free(ld.families);
 	free(ld.family_table);
