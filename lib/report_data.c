@@ -10,17 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const verdict_names[BL_RV_COUNT] = {
-	[BL_RV_REGRESSED] = "regressed", [BL_RV_IMPROVED] = "improved",	      [BL_RV_CHANGED] = "changed",
-	[BL_RV_FAILED] = "failed",	 [BL_RV_NOT_ENOUGH] = "not enough data", [BL_RV_MISSING] = "missing",
-	[BL_RV_UNCHANGED] = "unchanged",
-};
-
-const char *bl_report_verdict_name(enum bl_report_verdict v)
-{
-	return v < BL_RV_COUNT ? verdict_names[v] : "?";
-}
-
 void bl_report_opts_default(struct bl_report_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -285,25 +274,12 @@ static int detect_series(struct bl_report_series *rs, const struct bl_report_opt
 	return 0;
 }
 
-static enum bl_report_verdict verdict_of(enum bl_verdict v, enum bl_better better)
+static enum bl_report_verdict compare_points(const struct bl_report_series *rs, double alpha,
+					     const struct bl_report_point *o, const struct bl_report_point *n,
+					     struct bl_comparison *out)
 {
-	switch (v) {
-	case BL_REGRESSED: return better == BL_BETTER_UNKNOWN ? BL_RV_CHANGED : BL_RV_REGRESSED;
-	case BL_IMPROVED: return better == BL_BETTER_UNKNOWN ? BL_RV_CHANGED : BL_RV_IMPROVED;
-	case BL_NOT_ENOUGH_DATA: return BL_RV_NOT_ENOUGH;
-	default: return BL_RV_UNCHANGED;
-	}
-}
-
-static void compare_points(const struct bl_report_series *rs, double alpha, const struct bl_report_point *o,
-			   const struct bl_report_point *n, struct bl_comparison *out)
-{
-	struct bl_compare_opts co;
-	bl_compare_opts_default(&co);
-	co.alpha = alpha;
-	co.noise_floor = rs->floor;
-	co.higher_is_better = rs->better == BL_BETTER_HIGHER;
-	bl_compare_samples(o->pt->values, o->pt->n_values, n->pt->values, n->pt->n_values, &co, out);
+	return bl_judge_samples(o->pt->values, o->pt->n_values, n->pt->values, n->pt->n_values, alpha, rs->floor,
+				rs->better, out);
 }
 
 static void find_latest(struct bl_report_series *rs, double alpha)
@@ -323,10 +299,9 @@ static void find_latest(struct bl_report_series *rs, double alpha)
 	}
 	if (rs->previous == BL_REPORT_NONE)
 		return;
-	compare_points(rs, alpha, &rs->pts[rs->previous], &rs->pts[rs->latest], &rs->latest_cmp);
+	rs->latest_verdict = compare_points(rs, alpha, &rs->pts[rs->previous], &rs->pts[rs->latest], &rs->latest_cmp);
 	rs->latest_cmp_done = true;
 	rs->latest_change = rs->latest_cmp.change;
-	rs->latest_verdict = verdict_of(rs->latest_cmp.verdict, rs->better);
 }
 
 /* ---- events -------------------------------------------------------------------------------------------------- */
@@ -373,28 +348,15 @@ static const struct bl_report_point *point_at(const struct bl_report_series *rs,
 	return lo < rs->n_pts && rs->pts[lo].pos == pos ? &rs->pts[lo] : NULL;
 }
 
-/* The same judgement as `benchline compare` (src/cmd-compare.c). */
+/* The same judgement as `benchline compare` (benchline/verdict.h). */
 static void judge(struct bl_report *r, struct bl_report_row *row)
 {
 	const struct bl_report_series *rs = &r->series[row->series];
 	const struct bl_report_point *o = row->old_pt, *n = row->new_pt;
-	bool fo = o && o->failed, fn = n && n->failed;
-	if (fo || fn) {
-		row->verdict = BL_RV_FAILED;
-		bool build = fn ? !strcmp(n->status, BL_CASE_BUILD_FAILED) : !strcmp(o->status, BL_CASE_BUILD_FAILED);
-		if (fn)
-			row->problem = build ? "build failed at B" : "benchmark failed at B";
-		else
-			row->problem = build ? "build failed at A" : "benchmark failed at A";
-		return;
-	}
-	if (!o || o->sum.n == 0 || !n || n->sum.n == 0) {
-		row->verdict = BL_RV_MISSING;
-		row->problem = !o || o->sum.n == 0 ? "not measured at A" : "not measured at B";
-		return;
-	}
-	compare_points(rs, r->alpha, o, n, &row->cmp);
-	row->verdict = verdict_of(row->cmp.verdict, rs->better);
+	row->verdict = bl_judge_sides(o ? o->status : NULL, o ? o->sum.n : 0, n ? n->status : NULL, n ? n->sum.n : 0,
+				      &row->problem);
+	if (row->verdict == BL_RV_COUNT)
+		row->verdict = compare_points(rs, r->alpha, o, n, &row->cmp);
 }
 
 static int cmp_rows(const void *a, const void *b)

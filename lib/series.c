@@ -203,7 +203,7 @@ static int on_point(void *vctx, const struct bl_point *p)
 	return 0;
 }
 
-static int cmp_series(const void *a, const void *b)
+int bl_series_order(const void *a, const void *b)
 {
 	const struct bl_series *x = a, *y = b;
 	int c = strcmp(x->label, y->label);
@@ -233,9 +233,9 @@ int bl_series_load(struct bl_store *s, const struct bl_point_query *q, struct bl
 		return -1;
 	}
 	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(out->v[0]), cmp_series);
+		qsort(out->v, out->n, sizeof(out->v[0]), bl_series_order);
 	if (out->n_failed_cases > 1)
-		qsort(out->failed_cases, out->n_failed_cases, sizeof(out->failed_cases[0]), cmp_series);
+		qsort(out->failed_cases, out->n_failed_cases, sizeof(out->failed_cases[0]), bl_series_order);
 	return 0;
 }
 

@@ -342,21 +342,6 @@ static int cmp_case_order(const void *a, const void *b)
 	return c;
 }
 
-static int cmp_series(const void *a, const void *b)
-{
-	const struct bl_series *x = a, *y = b;
-	int c = strcmp(x->label, y->label);
-	if (!c)
-		c = strcmp(x->machine, y->machine);
-	if (!c)
-		c = (x->machine_id > y->machine_id) - (x->machine_id < y->machine_id);
-	if (!c)
-		c = strcmp(x->metric ? x->metric : "", y->metric ? y->metric : "");
-	if (!c)
-		c = strcmp(x->unit ? x->unit : "", y->unit ? y->unit : "");
-	return c;
-}
-
 static struct bl_series *new_series(struct bl_series **v, size_t *n, size_t *cap, const struct family *f)
 {
 	BL_GROW(*v, *cap, *n + 1);
@@ -429,9 +414,9 @@ static void build_set(struct loader *ld, struct bl_series_set *out)
 	free(caps);
 	free(fcaps);
 	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(out->v[0]), cmp_series);
+		qsort(out->v, out->n, sizeof(out->v[0]), bl_series_order);
 	if (out->n_failed_cases > 1)
-		qsort(out->failed_cases, out->n_failed_cases, sizeof(out->failed_cases[0]), cmp_series);
+		qsort(out->failed_cases, out->n_failed_cases, sizeof(out->failed_cases[0]), bl_series_order);
 }
 
 int bl_series_load_bulk(struct bl_store *s, const struct bl_point_query *q, struct bl_series_set *out,

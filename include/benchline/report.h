@@ -23,6 +23,7 @@
 #include "benchline/series.h"
 #include "benchline/stats.h"
 #include "benchline/store.h"
+#include "benchline/verdict.h"
 
 #include <stdint.h>
 
@@ -36,19 +37,8 @@ struct bl_report_commit {
 	int64_t time; /* commit time, Unix seconds */
 };
 
-/* How a change reads for people, in the order reports list them (the same
- * words as `benchline compare`). */
-enum bl_report_verdict {
-	BL_RV_REGRESSED = 0,
-	BL_RV_IMPROVED,
-	BL_RV_CHANGED,    /* significant, but the metric has no known direction */
-	BL_RV_FAILED,     /* a build or benchmark failure prevented the comparison */
-	BL_RV_NOT_ENOUGH, /* too few repetitions to reach alpha */
-	BL_RV_MISSING,    /* not measured at one side */
-	BL_RV_UNCHANGED,
-	BL_RV_COUNT
-};
-const char *bl_report_verdict_name(enum bl_report_verdict v);
+/* How a change reads for people (enum bl_report_verdict): benchline/verdict.h,
+ * the same words and judgement as `benchline compare`. */
 
 /* A series at one commit of the history. */
 struct bl_report_point {

@@ -64,6 +64,8 @@ struct bl_series_set {
 int bl_series_load(struct bl_store *s, const struct bl_point_query *q, struct bl_series_set *out,
 		   struct bl_error *err);
 void bl_series_set_release(struct bl_series_set *set);
+/* qsort order of series in a set: label, machine, machine id, metric, unit. */
+int bl_series_order(const void *a, const void *b);
 /* The same set as bl_series_load, read with bl_store_foreach_value: a fixed
  * number of sequential queries instead of a couple per case, and no
  * allocation per point (their strings and values live in set->bulk). For
