@@ -374,7 +374,8 @@ static void add_point(struct bl_series *s, size_t *cap, const struct bcase *c, c
 /* Turns the loaded cases into series and failed-case entries. */
 static void build_set(struct loader *ld, struct bl_series_set *out)
 {
-	qsort(ld->cases, ld->n_cases, sizeof(*ld->cases), cmp_case_order);
+	if (ld->n_cases > 1)
+		qsort(ld->cases, ld->n_cases, sizeof(*ld->cases), cmp_case_order);
 	size_t nf = ld->n_families, nc = ld->n_canons;
 	size_t *series_of = bl_xcalloc(nf * nc + 1, sizeof(size_t)); /* series index + 1 */
 	size_t *failed_of = bl_xcalloc(nf + 1, sizeof(size_t));

@@ -41,7 +41,8 @@ struct run_cursor {
 	int64_t run_id, benchmark_id;
 	int idx;
 	bool ok, wanted;     /* status ok; its case is in the repository */
-	const int64_t *cases; /* benchmark_ids of the repository, ascending; NULL: any */
+	bool any;             /* no repository filter */
+	const int64_t *cases; /* else the benchmark_ids of the repository, ascending */
 	size_t n_cases;
 	int64_t memo_bench;  /* the last case looked up, and the answer */
 	bool memo_wanted;
@@ -66,7 +67,8 @@ static int next_run(struct run_cursor *c, const struct bl_value_visitor *v, void
 	c->ok = sqlite3_column_int(c->st, 3) != 0;
 	if (c->benchmark_id != c->memo_bench) {
 		c->memo_bench = c->benchmark_id;
-		c->memo_wanted = !c->cases || bsearch(&c->benchmark_id, c->cases, c->n_cases, sizeof(int64_t), cmp_i64);
+		c->memo_wanted = c->any || (c->n_cases &&
+					    bsearch(&c->benchmark_id, c->cases, c->n_cases, sizeof(int64_t), cmp_i64));
 	}
 	c->wanted = c->memo_wanted;
 	if (!c->ok && c->wanted && v->on_failed_run)
@@ -131,7 +133,7 @@ int bl_sqlite_foreach_value(struct bl_store *bs, const char *repository, const s
 	}
 	if (ret || rc != SQLITE_DONE)
 		goto check;
-	struct run_cursor run = {.st = rq, .cases = repository ? cases : NULL, .n_cases = n_cases, .memo_bench = -1};
+	struct run_cursor run = {.st = rq, .any = !repository, .cases = cases, .n_cases = n_cases, .memo_bench = -1};
 	ret = next_run(&run, v, ctx);
 	int64_t last_rid = -1;
 	bool take = false;

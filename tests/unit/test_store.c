@@ -1815,6 +1815,11 @@ static void test_foreach_value(void **state)
 	assert_int_equal(l.n_values, 10);
 	assert_non_null(strstr(l.values.data, "#9.0=5;"));
 	assert_non_null(strstr(l.cases.data, "#9 a zip"));
+	/* A repository with nothing stored: nothing of the others leaks in. */
+	log_reset(&l);
+	assert_int_equal(bl_store_foreach_value(s, "/nowhere", &value_logger, &l, &err), 0);
+	assert_int_equal(l.cases.len + l.values.len, 0);
+	assert_int_equal(l.failed_runs, 0);
 
 	/* A visitor may leave members out; a non-zero return stops and is returned, the store stays usable. */
 	log_reset(&l);
