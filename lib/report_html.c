@@ -928,20 +928,16 @@ int bl_report_write_html(const struct bl_report *r, struct bl_store *store, size
 				.failed_at = BL_REPORT_NONE};
 	unsigned n_threads = bl_report_threads(r->threads, r->n_series);
 	struct pages_worker *w = bl_xcalloc(n_threads, sizeof(*w));
-	pthread_t *t = bl_xcalloc(n_threads, sizeof(*t));
+	void **args = bl_xcalloc(n_threads, sizeof(*args));
 	atomic_init(&job.next, 0);
 	pthread_mutex_init(&job.lock, NULL);
-	unsigned started = 0;
 	for (unsigned k = 0; k < n_threads; k++) {
 		w[k].job = &job;
 		w[k].site = (struct bl_site){.dir = dir, .stats = &w[k].stats};
+		args[k] = &w[k];
 	}
-	for (unsigned k = 1; k < n_threads; k++)
-		if (pthread_create(&t[started], NULL, pages_worker, &w[k]) == 0)
-			started++;
-	pages_worker(&w[0]);
-	for (unsigned k = 0; k < started; k++)
-		pthread_join(t[k], NULL);
+	bl_report_parallel(pages_worker, args, n_threads);
+	free(args);
 	for (unsigned k = 0; k < n_threads; k++) {
 		site.stats->files += w[k].stats.files;
 		site.stats->bytes += w[k].stats.bytes;
@@ -954,7 +950,6 @@ int bl_report_write_html(const struct bl_report *r, struct bl_store *store, size
 	}
 	pthread_mutex_destroy(&job.lock);
 	free(w);
-	free(t);
 	free(links);
 	if (rc || write_compare(r, &site, err) || write_index(r, &site, err))
 		return -1;
