@@ -120,6 +120,7 @@ struct bcase {
 
 struct loader {
 	const struct bl_point_query *q;
+	struct bl_error *err;
 	struct bl_series_bulk *bulk;
 	struct metric_map *metrics;
 	size_t n_metrics, cap_metrics;
@@ -271,6 +272,9 @@ static uint32_t pool_take(struct loader *ld, uint32_t n)
 static int on_value(void *vctx, const struct bl_value_row *v)
 {
 	struct loader *ld = vctx;
+	if (ld->n_values > UINT32_MAX / 4) /* offsets are 32-bit; a slice may still double */
+		return bl_fail(ld->err, "too many values for one report (over %u): narrow it with --metric or "
+					"--benchmark", UINT32_MAX / 4);
 	struct bcase *c = case_of(ld, v->benchmark_id);
 	const struct metric_map *mm = c ? metric_of(ld, v->metric_key) : NULL;
 	if (!mm || mm->canon == NONE)
@@ -432,6 +436,7 @@ int bl_series_load_bulk(struct bl_store *s, const struct bl_point_query *q, stru
 	struct loader ld;
 	memset(&ld, 0, sizeof(ld));
 	ld.q = q;
+	ld.err = err;
 	ld.bulk = bl_xcalloc(1, sizeof(*ld.bulk));
 	ld.memo = NONE;
 	out->bulk = ld.bulk;
