@@ -191,7 +191,9 @@ void bl_buf_puts(struct bl_buf *b, const char *s)
 
 void bl_buf_putc(struct bl_buf *b, char c)
 {
-	bl_buf_append(b, &c, 1);
+	buf_reserve(b, 1); /* no memcpy call for one byte: report data is written a character at a time */
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
 }
 
 void bl_buf_vprintf(struct bl_buf *b, const char *fmt, va_list ap)

@@ -1,22 +1,15 @@
 /* report_data.c - the report's data model (report.h): series placed on the
  * first-parent history, their change points, and the compare view. */
 #include "benchline/report.h"
+#include "report_internal.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const verdict_names[BL_RV_COUNT] = {
-	[BL_RV_REGRESSED] = "regressed", [BL_RV_IMPROVED] = "improved",	      [BL_RV_CHANGED] = "changed",
-	[BL_RV_FAILED] = "failed",	 [BL_RV_NOT_ENOUGH] = "not enough data", [BL_RV_MISSING] = "missing",
-	[BL_RV_UNCHANGED] = "unchanged",
-};
-
-const char *bl_report_verdict_name(enum bl_report_verdict v)
-{
-	return v < BL_RV_COUNT ? verdict_names[v] : "?";
-}
+#include <unistd.h>
 
 void bl_report_opts_default(struct bl_report_opts *o)
 {
@@ -155,7 +148,7 @@ static bool ci_bounds(struct ci_cache *c, size_t n, size_t *lo, size_t *hi)
 	return true;
 }
 
-static void point_summary(const double *v, size_t n, struct ci_cache *cache, struct bl_summary *out)
+static void point_summary(const double *v, size_t n, struct ci_cache *cache, struct bl_report_summary *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!n)
@@ -189,20 +182,36 @@ static void point_summary(const double *v, size_t n, struct ci_cache *cache, str
 		free(s);
 }
 
+/* Position of sha in the history: the hint (the position after the previous
+ * point's: points come in commit order, which is history order as a rule)
+ * before a binary search. */
+static size_t pos_of(const struct bl_report_commit *commits, const struct pos_entry *index, size_t n_commits,
+		     const char *sha, size_t hint)
+{
+	if (hint < n_commits && !strcmp(commits[hint].sha, sha))
+		return hint;
+	return find_pos(index, n_commits, sha);
+}
+
 /* Places the series' points (and its case's failures without values) on the
  * history: one point per position, the newest suite measured there winning,
  * as bl_series_point_at chooses. */
-static void place_points(struct bl_report_series *rs, const struct bl_series *failed, const struct pos_entry *index,
-			 size_t n_commits, struct ci_cache *cache)
+static void place_points(struct bl_report_series *rs, const struct bl_series *failed,
+			 const struct bl_report_commit *commits, const struct pos_entry *index, size_t n_commits,
+			 struct ci_cache *cache)
 {
 	const struct bl_series *s = rs->s;
-	size_t cap = s->n_points + (failed ? failed->n_points : 0);
-	rs->pts = bl_xcalloc(cap ? cap : 1, sizeof(*rs->pts));
+	size_t cap = s->n_points + (failed ? failed->n_points : 0), hint = 0;
+	rs->pts = bl_xmalloc((cap ? cap : 1) * sizeof(*rs->pts));
+	bool sorted = true; /* strictly increasing positions: nothing to sort or merge */
 	for (size_t j = 0; j < s->n_points; j++) {
 		const struct bl_series_point *pt = &s->points[j];
-		size_t pos = find_pos(index, n_commits, pt->sha);
+		size_t pos = pos_of(commits, index, n_commits, pt->sha, hint);
 		if (pos == BL_REPORT_NONE)
 			continue;
+		if (rs->n_pts && rs->pts[rs->n_pts - 1].pos >= pos)
+			sorted = false;
+		hint = pos + 1;
 		rs->pts[rs->n_pts++] = (struct bl_report_point){.pos = pos, .pt = pt, .status = pt->status};
 	}
 	for (size_t j = 0; failed && j < failed->n_points; j++) {
@@ -211,24 +220,28 @@ static void place_points(struct bl_report_series *rs, const struct bl_series *fa
 		if (pos == BL_REPORT_NONE || !is_failure(pt->status))
 			continue; /* pending without runs: nothing to show */
 		rs->pts[rs->n_pts++] = (struct bl_report_point){.pos = pos, .pt = NULL, .status = pt->status};
+		sorted = false;
 	}
-	/* Of several entries at one commit, the last one (newest suite, store
-	 * order) is kept, but a value beats a bare failure. qsort is not stable:
-	 * sum.n holds the original order as the tie-break until the summaries. */
-	for (size_t i = 0; i < rs->n_pts; i++)
-		rs->pts[i].sum.n = i;
-	qsort(rs->pts, rs->n_pts, sizeof(*rs->pts), cmp_point_pos);
-	size_t out = 0;
-	for (size_t i = 0; i < rs->n_pts; i++) {
-		if (out && rs->pts[out - 1].pos == rs->pts[i].pos) {
-			struct bl_report_point *prev = &rs->pts[out - 1];
-			if (!(prev->pt && !rs->pts[i].pt))
-				*prev = rs->pts[i]; /* later in store order */
-			continue;
+	if (!sorted) {
+		/* Of several entries at one commit, the last one (newest suite, store
+		 * order) is kept, but a value beats a bare failure. qsort is not
+		 * stable: sum.n holds the original order as the tie-break until the
+		 * summaries. */
+		for (size_t i = 0; i < rs->n_pts; i++)
+			rs->pts[i].sum.n = i;
+		qsort(rs->pts, rs->n_pts, sizeof(*rs->pts), cmp_point_pos);
+		size_t out = 0;
+		for (size_t i = 0; i < rs->n_pts; i++) {
+			if (out && rs->pts[out - 1].pos == rs->pts[i].pos) {
+				struct bl_report_point *prev = &rs->pts[out - 1];
+				if (!(prev->pt && !rs->pts[i].pt))
+					*prev = rs->pts[i]; /* later in store order */
+				continue;
+			}
+			rs->pts[out++] = rs->pts[i];
 		}
-		rs->pts[out++] = rs->pts[i];
+		rs->n_pts = out;
 	}
-	rs->n_pts = out;
 	for (size_t i = 0; i < rs->n_pts; i++) {
 		struct bl_report_point *p = &rs->pts[i];
 		p->failed = is_failure(p->status);
@@ -262,25 +275,12 @@ static int detect_series(struct bl_report_series *rs, const struct bl_report_opt
 	return 0;
 }
 
-static enum bl_report_verdict verdict_of(enum bl_verdict v, enum bl_better better)
+static enum bl_report_verdict compare_points(const struct bl_report_series *rs, double alpha,
+					     const struct bl_report_point *o, const struct bl_report_point *n,
+					     struct bl_comparison *out)
 {
-	switch (v) {
-	case BL_REGRESSED: return better == BL_BETTER_UNKNOWN ? BL_RV_CHANGED : BL_RV_REGRESSED;
-	case BL_IMPROVED: return better == BL_BETTER_UNKNOWN ? BL_RV_CHANGED : BL_RV_IMPROVED;
-	case BL_NOT_ENOUGH_DATA: return BL_RV_NOT_ENOUGH;
-	default: return BL_RV_UNCHANGED;
-	}
-}
-
-static void compare_points(const struct bl_report_series *rs, double alpha, const struct bl_report_point *o,
-			   const struct bl_report_point *n, struct bl_comparison *out)
-{
-	struct bl_compare_opts co;
-	bl_compare_opts_default(&co);
-	co.alpha = alpha;
-	co.noise_floor = rs->floor;
-	co.higher_is_better = rs->better == BL_BETTER_HIGHER;
-	bl_compare_samples(o->pt->values, o->pt->n_values, n->pt->values, n->pt->n_values, &co, out);
+	return bl_judge_samples(o->pt->values, o->pt->n_values, n->pt->values, n->pt->n_values, alpha, rs->floor,
+				rs->better, out);
 }
 
 static void find_latest(struct bl_report_series *rs, double alpha)
@@ -300,10 +300,9 @@ static void find_latest(struct bl_report_series *rs, double alpha)
 	}
 	if (rs->previous == BL_REPORT_NONE)
 		return;
-	compare_points(rs, alpha, &rs->pts[rs->previous], &rs->pts[rs->latest], &rs->latest_cmp);
+	rs->latest_verdict = compare_points(rs, alpha, &rs->pts[rs->previous], &rs->pts[rs->latest], &rs->latest_cmp);
 	rs->latest_cmp_done = true;
 	rs->latest_change = rs->latest_cmp.change;
-	rs->latest_verdict = verdict_of(rs->latest_cmp.verdict, rs->better);
 }
 
 /* ---- events -------------------------------------------------------------------------------------------------- */
@@ -350,28 +349,15 @@ static const struct bl_report_point *point_at(const struct bl_report_series *rs,
 	return lo < rs->n_pts && rs->pts[lo].pos == pos ? &rs->pts[lo] : NULL;
 }
 
-/* The same judgement as `benchline compare` (src/cmd-compare.c). */
+/* The same judgement as `benchline compare` (benchline/verdict.h). */
 static void judge(struct bl_report *r, struct bl_report_row *row)
 {
 	const struct bl_report_series *rs = &r->series[row->series];
 	const struct bl_report_point *o = row->old_pt, *n = row->new_pt;
-	bool fo = o && o->failed, fn = n && n->failed;
-	if (fo || fn) {
-		row->verdict = BL_RV_FAILED;
-		bool build = fn ? !strcmp(n->status, BL_CASE_BUILD_FAILED) : !strcmp(o->status, BL_CASE_BUILD_FAILED);
-		if (fn)
-			row->problem = build ? "build failed at B" : "benchmark failed at B";
-		else
-			row->problem = build ? "build failed at A" : "benchmark failed at A";
-		return;
-	}
-	if (!o || o->sum.n == 0 || !n || n->sum.n == 0) {
-		row->verdict = BL_RV_MISSING;
-		row->problem = !o || o->sum.n == 0 ? "not measured at A" : "not measured at B";
-		return;
-	}
-	compare_points(rs, r->alpha, o, n, &row->cmp);
-	row->verdict = verdict_of(row->cmp.verdict, rs->better);
+	row->verdict = bl_judge_sides(o ? o->status : NULL, o ? o->sum.n : 0, n ? n->status : NULL, n ? n->sum.n : 0,
+				      &row->problem);
+	if (row->verdict == BL_RV_COUNT)
+		row->verdict = compare_points(rs, r->alpha, o, n, &row->cmp);
 }
 
 static int cmp_rows(const void *a, const void *b)
@@ -447,6 +433,98 @@ static char *default_title(const char *repository)
 	return bl_xasprintf("%s performance", base);
 }
 
+/* ---- the series, on every CPU ------------------------------------------------------------------------------- */
+
+unsigned bl_report_threads(unsigned asked, size_t n_items)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = asked ? asked : cpus > 0 ? (unsigned)cpus : 1;
+	if (n > 64)
+		n = 64;
+	if (n > n_items)
+		n = n_items ? (unsigned)n_items : 1;
+	return n;
+}
+
+void bl_report_parallel(void *(*fn)(void *), void *const *args, unsigned n)
+{
+	pthread_t *t = bl_xcalloc(n ? n : 1, sizeof(*t));
+	bool *started = bl_xcalloc(n ? n : 1, sizeof(bool));
+	for (unsigned k = 1; k < n; k++)
+		started[k] = pthread_create(&t[k], NULL, fn, args[k]) == 0;
+	fn(args[0]);
+	/* a worker that could not start: its share is done here, after the others */
+	for (unsigned k = 1; k < n; k++)
+		if (started[k])
+			pthread_join(t[k], NULL);
+		else
+			fn(args[k]);
+	free(started);
+	free(t);
+}
+
+struct model_job {
+	const struct bl_series_set *set;
+	const struct bl_report_commit *commits;
+	const struct pos_entry *index;
+	size_t n_commits;
+	const struct bl_report_opts *o;
+	const struct bl_analysis_cfg *an;
+	double alpha;
+	struct bl_report_series *series; /* the wanted ones, in the set's order */
+	size_t n_series;
+	atomic_size_t next;
+	pthread_mutex_t lock; /* guards failed_at and err */
+	size_t failed_at;     /* the first series whose detection failed, BL_REPORT_NONE */
+	struct bl_error err;
+};
+
+/* Takes series until none is left; every worker has its own scratch. */
+static void *model_worker(void *arg)
+{
+	struct model_job *job = arg;
+	struct ci_cache cache;
+	memset(&cache, 0, sizeof(cache));
+	struct bl_obs *obs = NULL;
+	size_t cap_obs = 0;
+	for (;;) {
+		size_t i = atomic_fetch_add(&job->next, 1);
+		if (i >= job->n_series)
+			break;
+		struct bl_report_series *rs = &job->series[i];
+		const struct bl_series *s = rs->s;
+		rs->better = bl_metric_direction(s->better, s->unit);
+		rs->floor = job->o->noise_floor > 0 ? job->o->noise_floor : bl_analysis_floor(job->an, s->metric);
+		place_points(rs, failed_case_of(job->set, s), job->commits, job->index, job->n_commits, &cache);
+		find_latest(rs, job->alpha);
+		if (rs->latest == BL_REPORT_NONE)
+			continue; /* nothing measured: left out */
+		struct bl_error err = {{0}};
+		if (detect_series(rs, job->o, &obs, &cap_obs, &err)) {
+			pthread_mutex_lock(&job->lock);
+			if (job->failed_at == BL_REPORT_NONE || i < job->failed_at) {
+				job->failed_at = i;
+				job->err = err;
+			}
+			pthread_mutex_unlock(&job->lock);
+		}
+	}
+	free(obs);
+	return NULL;
+}
+
+static void run_model_job(struct model_job *job, unsigned n_threads)
+{
+	atomic_init(&job->next, 0);
+	pthread_mutex_init(&job->lock, NULL);
+	void **args = bl_xcalloc(n_threads, sizeof(*args));
+	for (unsigned k = 0; k < n_threads; k++)
+		args[k] = job; /* the workers share the job: each takes the next series */
+	bl_report_parallel(model_worker, args, n_threads);
+	free(args);
+	pthread_mutex_destroy(&job->lock);
+}
+
 int bl_report_build(const struct bl_series_set *set, struct bl_report_commit *commits, size_t n_commits,
 		    const struct bl_report_opts *o, struct bl_report *out, struct bl_error *err)
 {
@@ -462,41 +540,40 @@ int bl_report_build(const struct bl_series_set *set, struct bl_report_commit *co
 	bl_analysis_defaults(&defaults);
 	const struct bl_analysis_cfg *an = o->analysis ? o->analysis : &defaults;
 	out->alpha = o->alpha > 0 ? o->alpha : an->alpha;
+	out->threads = o->threads;
 
 	struct pos_entry *index = bl_xcalloc(n_commits ? n_commits : 1, sizeof(*index));
 	for (size_t i = 0; i < n_commits; i++)
 		index[i] = (struct pos_entry){.sha = commits[i].sha, .pos = i};
 	qsort(index, n_commits, sizeof(*index), cmp_pos_entry);
 
-	out->series = bl_xcalloc(set->n ? set->n : 1, sizeof(*out->series));
-	struct bl_obs *obs = NULL;
-	size_t cap_obs = 0;
+	/* The series wanted, then each one's points, summaries, latest change
+	 * and change points, series by series on every CPU (bl_report_threads),
+	 * then the measured ones kept in the set's order. */
+	struct model_job job = {.set = set, .commits = commits, .index = index, .n_commits = n_commits, .o = o,
+				.an = an, .alpha = out->alpha, .failed_at = BL_REPORT_NONE};
+	job.series = bl_xcalloc(set->n ? set->n : 1, sizeof(*job.series));
+	for (size_t i = 0; i < set->n; i++)
+		if (series_wanted(o, &set->v[i]))
+			job.series[job.n_series++].s = &set->v[i];
+	run_model_job(&job, bl_report_threads(o->threads, job.n_series));
+	free(index);
+	out->series = job.series;
 	int rc = 0;
-	struct ci_cache cache;
-	memset(&cache, 0, sizeof(cache));
-	for (size_t i = 0; i < set->n && rc == 0; i++) {
-		const struct bl_series *s = &set->v[i];
-		if (!series_wanted(o, s))
-			continue;
-		struct bl_report_series *rs = &out->series[out->n_series];
-		memset(rs, 0, sizeof(*rs));
-		rs->s = s;
-		rs->better = bl_metric_direction(s->better, s->unit);
-		rs->floor = o->noise_floor > 0 ? o->noise_floor : bl_analysis_floor(an, s->metric);
-		place_points(rs, failed_case_of(set, s), index, n_commits, &cache);
-		bool measured = false;
-		for (size_t k = 0; k < rs->n_pts && !measured; k++)
-			measured = rs->pts[k].sum.n > 0;
-		if (!measured) {
+	for (size_t i = 0; i < job.n_series; i++) {
+		struct bl_report_series *rs = &job.series[i];
+		if (rc || !rs->n_pts || rs->latest == BL_REPORT_NONE) {
 			free(rs->pts);
+			free(rs->changes);
 			continue;
 		}
-		rs->id = out->n_series++;
-		find_latest(rs, out->alpha);
-		rc = detect_series(rs, o, &obs, &cap_obs, err);
+		rs->id = out->n_series;
+		out->series[out->n_series++] = *rs;
+		if (i == job.failed_at) {
+			*err = job.err;
+			rc = -1;
+		}
 	}
-	free(obs);
-	free(index);
 	if (rc) {
 		bl_report_release(out);
 		return -1;

@@ -211,11 +211,17 @@ const char BL_REPORT_DIGITS[2 * BL_REPORT_DIGITS_HALF + 1] =
 
 void bl_report_put_uint(struct bl_buf *b, uint64_t v)
 {
+	char d[16]; /* 44^12 > 2^64 */
+	size_t n = 0;
 	while (v >= BL_REPORT_DIGITS_HALF) {
-		bl_buf_putc(b, BL_REPORT_DIGITS[BL_REPORT_DIGITS_HALF + v % BL_REPORT_DIGITS_HALF]);
+		d[n++] = BL_REPORT_DIGITS[BL_REPORT_DIGITS_HALF + v % BL_REPORT_DIGITS_HALF];
 		v /= BL_REPORT_DIGITS_HALF;
 	}
-	bl_buf_putc(b, BL_REPORT_DIGITS[v]);
+	d[n++] = BL_REPORT_DIGITS[v];
+	if (n == 1)
+		bl_buf_putc(b, d[0]);
+	else
+		bl_buf_append(b, d, n);
 }
 
 void bl_report_put_int(struct bl_buf *b, int64_t v)

@@ -12,6 +12,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -652,7 +654,17 @@ static void series_json(struct bl_buf *b, const struct bl_report *r, const struc
 			size_t n = pk->pt->n_values;
 			BL_GROW(sorted, cap, n);
 			memcpy(sorted, pk->pt->values, n * sizeof(double));
-			qsort(sorted, n, sizeof(double), cmp_double_asc);
+			if (n > 16) {
+				qsort(sorted, n, sizeof(double), cmp_double_asc);
+			} else { /* a few repetitions: insertion, without a call per comparison */
+				for (size_t a = 1; a < n; a++) {
+					double x = sorted[a];
+					size_t j = a;
+					for (; j > 0 && sorted[j - 1] > x; j--)
+						sorted[j] = sorted[j - 1];
+					sorted[j] = x;
+				}
+			}
 			int64_t prev = 0;
 			for (size_t j = 0; j < n; j++) {
 				int64_t kq = (int64_t)llround(sorted[j] / q);
@@ -834,6 +846,54 @@ static int write_assets(struct bl_site *site, struct bl_error *err)
 	return rc;
 }
 
+/* Series pages are independent: written on every CPU (bl_report_threads),
+ * each worker with its own buffer and counts. */
+struct pages_job {
+	const struct bl_report *r;
+	const struct bl_site *site;
+	const struct bl_run_link *links;
+	size_t n_links;
+	bool coarse;
+	atomic_size_t next;
+	pthread_mutex_t lock; /* guards failed_at and err */
+	size_t failed_at;     /* the first series whose page failed, BL_REPORT_NONE */
+	struct bl_error err;
+};
+
+struct pages_worker {
+	struct pages_job *job;
+	struct bl_site site; /* the site's directory, this worker's counts */
+	struct bl_report_site_stats stats;
+};
+
+static void *pages_worker(void *arg)
+{
+	struct pages_worker *w = arg;
+	struct pages_job *job = w->job;
+	struct bl_buf b;
+	bl_buf_init(&b);
+	for (;;) {
+		size_t i = atomic_fetch_add(&job->next, 1);
+		if (i >= job->r->n_series)
+			break;
+		struct bl_error err = {{0}};
+		if (write_series_page(job->r, &job->r->series[i], &w->site, job->links, job->n_links, job->coarse, &b,
+				      &err) == 0) {
+			w->stats.series_pages++;
+			continue;
+		}
+		pthread_mutex_lock(&job->lock);
+		if (job->failed_at == BL_REPORT_NONE || i < job->failed_at) {
+			job->failed_at = i;
+			job->err = err;
+		}
+		pthread_mutex_unlock(&job->lock);
+		break;
+	}
+	bl_buf_release(&b);
+	return NULL;
+}
+
 int bl_report_write_html(const struct bl_report *r, struct bl_store *store, size_t max_run_pages, const char *dir,
 			 struct bl_report_site_stats *stats, struct bl_error *err)
 {
@@ -864,14 +924,32 @@ int bl_report_write_html(const struct bl_report *r, struct bl_store *store, size
 		for (size_t k = 0; k < r->series[i].n_pts; k++)
 			values += r->series[i].pts[k].sum.n;
 	bool coarse = values > BL_REPORT_FINE_VALUES;
-	struct bl_buf b;
-	bl_buf_init(&b);
-	int rc = 0;
-	for (size_t i = 0; i < r->n_series && rc == 0; i++) {
-		rc = write_series_page(r, &r->series[i], &site, links, n_links, coarse, &b, err);
-		site.stats->series_pages += rc == 0;
+	struct pages_job job = {.r = r, .site = &site, .links = links, .n_links = n_links, .coarse = coarse,
+				.failed_at = BL_REPORT_NONE};
+	unsigned n_threads = bl_report_threads(r->threads, r->n_series);
+	struct pages_worker *w = bl_xcalloc(n_threads, sizeof(*w));
+	void **args = bl_xcalloc(n_threads, sizeof(*args));
+	atomic_init(&job.next, 0);
+	pthread_mutex_init(&job.lock, NULL);
+	for (unsigned k = 0; k < n_threads; k++) {
+		w[k].job = &job;
+		w[k].site = (struct bl_site){.dir = dir, .stats = &w[k].stats};
+		args[k] = &w[k];
 	}
-	bl_buf_release(&b);
+	bl_report_parallel(pages_worker, args, n_threads);
+	free(args);
+	for (unsigned k = 0; k < n_threads; k++) {
+		site.stats->files += w[k].stats.files;
+		site.stats->bytes += w[k].stats.bytes;
+		site.stats->series_pages += w[k].stats.series_pages;
+	}
+	int rc = 0;
+	if (job.failed_at != BL_REPORT_NONE) {
+		*err = job.err;
+		rc = -1;
+	}
+	pthread_mutex_destroy(&job.lock);
+	free(w);
 	free(links);
 	if (rc || write_compare(r, &site, err) || write_index(r, &site, err))
 		return -1;

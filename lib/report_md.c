@@ -111,17 +111,6 @@ static void value(struct bl_buf *b, double v, const char *unit)
 	bl_md_escape(b, t);
 }
 
-static const char *mark(enum bl_report_verdict v)
-{
-	switch (v) {
-	case BL_RV_REGRESSED: return "\xf0\x9f\x94\xb4"; /* red circle */
-	case BL_RV_IMPROVED: return "\xf0\x9f\x9f\xa2";  /* green circle */
-	case BL_RV_CHANGED: return "\xf0\x9f\x9f\xa1";   /* yellow circle */
-	case BL_RV_FAILED: return "\xe2\x9a\xa0\xef\xb8\x8f";
-	default: return "\xe2\x9a\xaa";
-	}
-}
-
 static void series_cells(struct bl_buf *row, const struct bl_report *r, const struct bl_report_series *rs)
 {
 	bl_buf_puts(row, " | ");
@@ -276,7 +265,7 @@ static void all_series(struct md *m, const struct bl_report *r)
 		const struct bl_report_row *rw = row_of(r, order[k]);
 		enum bl_report_verdict v = rw ? rw->verdict : rs->latest_verdict;
 		bl_buf_reset(&row);
-		bl_buf_printf(&row, "| %s", mark(v));
+		bl_buf_printf(&row, "| %s", bl_report_verdict_mark(v));
 		series_cells(&row, r, rs);
 		bl_buf_puts(&row, " | ");
 		size_t ns = bl_report_series_buckets(rs, 0, r->n_commits, SPARK_WIDTH, spark);

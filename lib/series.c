@@ -203,7 +203,7 @@ static int on_point(void *vctx, const struct bl_point *p)
 	return 0;
 }
 
-static int cmp_series(const void *a, const void *b)
+int bl_series_order(const void *a, const void *b)
 {
 	const struct bl_series *x = a, *y = b;
 	int c = strcmp(x->label, y->label);
@@ -233,15 +233,15 @@ int bl_series_load(struct bl_store *s, const struct bl_point_query *q, struct bl
 		return -1;
 	}
 	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(out->v[0]), cmp_series);
+		qsort(out->v, out->n, sizeof(out->v[0]), bl_series_order);
 	if (out->n_failed_cases > 1)
-		qsort(out->failed_cases, out->n_failed_cases, sizeof(out->failed_cases[0]), cmp_series);
+		qsort(out->failed_cases, out->n_failed_cases, sizeof(out->failed_cases[0]), bl_series_order);
 	return 0;
 }
 
-static void series_release(struct bl_series *s)
+static void series_release(struct bl_series *s, bool borrowed)
 {
-	for (size_t j = 0; j < s->n_points; j++) {
+	for (size_t j = 0; j < s->n_points && !borrowed; j++) {
 		struct bl_series_point *pt = &s->points[j];
 		free(pt->sha);
 		free(pt->subject);
@@ -261,9 +261,10 @@ static void series_release(struct bl_series *s)
 void bl_series_set_release(struct bl_series_set *set)
 {
 	for (size_t i = 0; i < set->n; i++)
-		series_release(&set->v[i]);
+		series_release(&set->v[i], set->bulk != NULL);
 	for (size_t i = 0; i < set->n_failed_cases; i++)
-		series_release(&set->failed_cases[i]);
+		series_release(&set->failed_cases[i], set->bulk != NULL);
+	bl_series_bulk_release(set->bulk);
 	free(set->v);
 	free(set->failed_cases);
 	memset(set, 0, sizeof(*set));

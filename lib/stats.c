@@ -67,13 +67,21 @@ double bl_quantile_sorted(const double *sorted, size_t n, double q)
  * that large n cannot overflow; tail terms that underflow are negligible.
  * Returns how many entries were filled.
  */
+/* lgamma sets the global signgam: lgamma_r does not, so the reports' worker
+ * threads (lib/report_data.c) may summarise at once. */
+static double log_gamma(double x)
+{
+	int sign;
+	return lgamma_r(x, &sign);
+}
+
 static size_t binom_half_cdf(size_t n, double need, double *cdf)
 {
-	double lfn = lgamma((double)n + 1) - (double)n * M_LN2;
+	double lfn = log_gamma((double)n + 1) - (double)n * M_LN2;
 	double acc = 0;
 	size_t i;
 	for (i = 0; i <= n / 2; i++) {
-		acc += exp(lfn - lgamma((double)i + 1) - lgamma((double)(n - i) + 1));
+		acc += exp(lfn - log_gamma((double)i + 1) - log_gamma((double)(n - i) + 1));
 		cdf[i] = acc;
 		if (acc > need)
 			return i + 1;

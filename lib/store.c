@@ -219,3 +219,9 @@ void bl_case_state_release(struct bl_case_state *st)
 	free(st->warmups_done);
 	st->warmups_done = NULL;
 }
+
+int bl_store_foreach_value(struct bl_store *s, const char *repository, const struct bl_value_visitor *v, void *ctx,
+			   struct bl_error *err)
+{
+	return s->ops->foreach_value(s, repository, v, ctx, err);
+}

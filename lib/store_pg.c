@@ -350,6 +350,7 @@ static const struct bl_store_ops pg_ops = {
 	.begin = pg_begin,
 	.commit = pg_commit,
 	.rollback = pg_rollback_batch,
+	.foreach_value = pg_foreach_value,
 };
 
 int bl_store_pg_open(const char *url, struct bl_store **out, struct bl_error *err)

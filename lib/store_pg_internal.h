@@ -12,6 +12,7 @@
  *   store_pg_read.c     export_all and case_runs: runs read back whole
  *   store_pg_changes.c  save_detection: change points of detect --save
  *   queue_pg.c          the job queue (jobs table) of `enqueue` and `worker`
+ *   store_pg_values.c   foreach_value: every value in one pass (reports)
  */
 #ifndef BENCHLINE_STORE_PG_INTERNAL_H
 #define BENCHLINE_STORE_PG_INTERNAL_H
@@ -46,6 +47,8 @@ enum pg_stmt_id {
 	PG_JOB_CLAIM,
 	PG_JOB_COMPLETE,
 	PG_JOB_FAIL,
+	PG_VALUE_METRICS, /* foreach_value (store_pg_values.c) */
+	PG_VALUE_CASES,
 	PG_STMT_COUNT
 };
 
@@ -160,5 +163,7 @@ int pg_case_runs(struct bl_store *bs, int64_t benchmark_id, bl_run_detail_fn fn,
 int pg_begin(struct bl_store *bs, struct bl_error *err);
 int pg_commit(struct bl_store *bs, struct bl_error *err);
 void pg_rollback_batch(struct bl_store *bs);
+int pg_foreach_value(struct bl_store *bs, const char *repository, const struct bl_value_visitor *v, void *ctx,
+		     struct bl_error *err);
 
 #endif

@@ -182,6 +182,7 @@ static const struct bl_store_ops sqlite_ops = {
 	.export_all = bl_sqlite_export,
 	.case_runs = bl_sqlite_case_runs,
 	.save_detection = bl_sqlite_save_detection,
+	.foreach_value = bl_sqlite_foreach_value,
 };
 
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err)

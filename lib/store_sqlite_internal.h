@@ -12,6 +12,7 @@
  *   store_sqlite_export.c   the whole store, read back for a copy (push)
  *   store_sqlite_runs.c     case_runs: the runs of a case, whole
  *   store_sqlite_changes.c  save_detection: change points of detect --save
+ *   store_sqlite_values.c   foreach_value: every value in one pass (reports)
  */
 #ifndef BENCHLINE_STORE_SQLITE_INTERNAL_H
 #define BENCHLINE_STORE_SQLITE_INTERNAL_H
@@ -63,6 +64,10 @@ enum stmt_id {
 	ST_POINT_COUNTS,
 	ST_TYPICAL_RUN,
 	ST_TYPICAL_BUILD,
+	ST_VALUE_METRICS, /* foreach_value (store_sqlite_values.c) */
+	ST_VALUE_CASES,
+	ST_VALUE_RUNS,
+	ST_VALUE_ROWS,
 	ST_COUNT
 };
 
@@ -163,6 +168,8 @@ int bl_sqlite_run_device(struct bl_store *bs, int64_t run_id, bl_device_report_f
 int bl_sqlite_case_runs(struct bl_store *bs, int64_t benchmark_id, bl_run_detail_fn fn, void *ctx,
 			struct bl_error *err);
 int bl_sqlite_save_detection(struct bl_store *bs, const struct bl_detection *d, struct bl_error *err);
+int bl_sqlite_foreach_value(struct bl_store *bs, const char *repository, const struct bl_value_visitor *v, void *ctx,
+			    struct bl_error *err);
 int bl_sqlite_typical_seconds(struct bl_store *bs, int64_t machine_id, const char *name, const char *params_json,
 			      double *run_s, double *build_s, struct bl_error *err);
 

@@ -54,9 +54,10 @@ if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
 		run_suite "ASan+UBSan build" build-asan -DCMAKE_BUILD_TYPE=Debug -DBENCHLINE_SANITIZE=ON
 fi
 if [ "${SKIP_TSAN:-0}" != 1 ] && [ "${SKIP_SANITIZE:-0}" != 1 ]; then
-	# Only what the sampler tests need is built: the whole tree under TSan would double CI time.
-	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 BUILD_TARGETS="benchline test_sampler test_device" \
-		CTEST_ARGS="-L sampler|worker" run_suite "TSan build (sampler and worker tests)" build-tsan -DCMAKE_BUILD_TYPE=Debug \
+	# Only what the threaded tests need is built (the sampler, the report's workers, the worker's
+	# heartbeats): the whole tree under TSan would double CI time.
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 BUILD_TARGETS="benchline test_sampler test_device test_report" \
+		CTEST_ARGS="-L sampler|worker" run_suite "TSan build (threaded tests)" build-tsan -DCMAKE_BUILD_TYPE=Debug \
 		-DBENCHLINE_TSAN=ON
 fi
 if [ "$skipped" -gt 0 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then

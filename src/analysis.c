@@ -7,50 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const verdict_names[CLI_VERDICT_COUNT] = {
-	[CLI_V_REGRESSED] = "regressed",	[CLI_V_IMPROVED] = "improved", [CLI_V_CHANGED] = "changed",
-	[CLI_V_FAILED] = "failed",		[CLI_V_NOT_ENOUGH] = "not enough data",
-	[CLI_V_MISSING] = "missing",		[CLI_V_UNCHANGED] = "unchanged",
-};
-
-const char *cli_verdict_name(enum cli_verdict v)
-{
-	return v < CLI_VERDICT_COUNT ? verdict_names[v] : "?";
-}
-
-const char *cli_verdict_mark(enum cli_verdict v)
-{
-	switch (v) {
-	case CLI_V_REGRESSED: return "🔴";
-	case CLI_V_IMPROVED: return "🟢";
-	case CLI_V_CHANGED: return "🟡";
-	case CLI_V_FAILED: return "⚠️";
-	default: return "⚪";
-	}
-}
-
-unsigned cli_verdict_rank(enum cli_verdict v)
-{
-	return (unsigned)v;
-}
-
-enum cli_verdict cli_verdict_of(enum bl_verdict v, enum bl_better better)
-{
-	switch (v) {
-	case BL_REGRESSED: return better == BL_BETTER_UNKNOWN ? CLI_V_CHANGED : CLI_V_REGRESSED;
-	case BL_IMPROVED: return better == BL_BETTER_UNKNOWN ? CLI_V_CHANGED : CLI_V_IMPROVED;
-	case BL_NOT_ENOUGH_DATA: return CLI_V_NOT_ENOUGH;
-	default: return CLI_V_UNCHANGED;
-	}
-}
-
-void cli_print_verdict_counts(FILE *f, const size_t counts[CLI_VERDICT_COUNT])
+void cli_print_verdict_counts(FILE *f, const size_t counts[BL_RV_COUNT])
 {
 	bool first = true;
-	for (int v = 0; v < CLI_VERDICT_COUNT; v++) {
+	for (int v = 0; v < BL_RV_COUNT; v++) {
 		if (!counts[v])
 			continue;
-		fprintf(f, "%s%zu %s", first ? "" : ", ", counts[v], verdict_names[v]);
+		fprintf(f, "%s%zu %s", first ? "" : ", ", counts[v], bl_report_verdict_name((enum bl_report_verdict)v));
 		first = false;
 	}
 	if (first)

@@ -6,28 +6,14 @@
 
 #include "cli.h"
 #include "benchline/stats.h"
+#include "benchline/verdict.h"
 
 #include <stdio.h>
 
-/* A verdict as shown to people: the statistical one plus the cases where no
- * comparison was possible. Ordered as reports list them. */
-enum cli_verdict {
-	CLI_V_REGRESSED = 0,
-	CLI_V_IMPROVED,
-	CLI_V_CHANGED,    /* significant, but the metric has no known direction */
-	CLI_V_FAILED,     /* a build or benchmark failure prevented the comparison */
-	CLI_V_NOT_ENOUGH, /* too few repetitions to reach alpha */
-	CLI_V_MISSING,    /* not measured at one side */
-	CLI_V_UNCHANGED,
-	CLI_VERDICT_COUNT
-};
-const char *cli_verdict_name(enum cli_verdict v);
-/* An emoji-free marker for markdown tables. */
-const char *cli_verdict_mark(enum cli_verdict v);
-unsigned cli_verdict_rank(enum cli_verdict v);
-enum cli_verdict cli_verdict_of(enum bl_verdict v, enum bl_better better);
+/* Verdicts (enum bl_report_verdict, names, markdown marks, the judgement of
+ * two sides) come from benchline/verdict.h, shared with the reports. */
 /* "1 regressed, 2 improved, 5 unchanged" (zero counts left out). */
-void cli_print_verdict_counts(FILE *f, const size_t counts[CLI_VERDICT_COUNT]);
+void cli_print_verdict_counts(FILE *f, const size_t counts[BL_RV_COUNT]);
 
 /* The direction of a metric: as recorded, or from its unit when unknown
  * (time and byte units: lower; units ending in "/s": higher). */

@@ -2,6 +2,7 @@
  * and how sure are we. Also `--gbench OLD.json NEW.json`. */
 #include "cli.h"
 #include "analysis.h"
+#include "benchline/report.h"
 #include "benchline/git.h"
 #include "benchline/series.h"
 #include "benchline/stats.h"
@@ -50,7 +51,7 @@ struct row {
 	const char *problem; /* why there is no comparison, or NULL */
 	struct bl_comparison cmp;
 	double floor;
-	enum cli_verdict verdict;
+	enum bl_report_verdict verdict;
 };
 
 struct compare {
@@ -60,7 +61,7 @@ struct compare {
 	struct bl_commit_info old_ci, new_ci;
 	struct cli_analysis an;
 	bool multi_machine;
-	size_t counts[CLI_VERDICT_COUNT];
+	size_t counts[BL_RV_COUNT];
 	size_t prevented; /* series a failure kept from being compared */
 };
 
@@ -86,56 +87,37 @@ static bool bench_wanted(const char *name, char **benches, size_t n)
 	return false;
 }
 
-/* Why a side has no values: the case failed there, or it was not measured. */
-static const char *side_problem(const struct compare *cmp, const struct bl_series *s, const char *sha,
-				const struct bl_series_point *pt, bool is_old, bool *failure)
+/* The status of a side: its point's, or its case's failure entry when it has no value. */
+static const char *side_status(const struct compare *cmp, const struct bl_series *s, const char *sha,
+			       const struct bl_series_point *pt)
 {
+	if (pt)
+		return pt->status;
 	const struct bl_series_point *f = bl_series_failed_at(&cmp->set, s->name, s->params_json, s->machine_id, sha);
-	const char *status = pt ? pt->status : f ? f->status : NULL;
-	if (status && (!strcmp(status, BL_CASE_BUILD_FAILED) || !strcmp(status, BL_CASE_FAILED))) {
-		*failure = true;
-		if (!strcmp(status, BL_CASE_BUILD_FAILED))
-			return is_old ? "build failed at A" : "build failed at B";
-		return is_old ? "benchmark failed at A" : "benchmark failed at B";
-	}
-	if (!pt || pt->n_values == 0)
-		return is_old ? "not measured at A" : "not measured at B";
-	return NULL;
+	return f ? f->status : NULL;
 }
 
+/* The judgement the reports make too (benchline/verdict.h). */
 static void judge(struct compare *cmp, struct row *r)
 {
 	const struct bl_series *s = r->series;
-	bool failure = false;
 	r->floor = cli_analysis_floor(&cmp->an, s->metric);
-	const char *po = side_problem(cmp, s, cmp->old_ci.sha, r->old_pt, true, &failure);
-	const char *pn = side_problem(cmp, s, cmp->new_ci.sha, r->new_pt, false, &failure);
-	if (po || pn) {
-		r->problem = pn && (!po || failure) ? pn : po;
-		if (po && pn && failure)
-			r->problem = strstr(pn, "failed") ? pn : po;
-		r->verdict = failure ? CLI_V_FAILED : CLI_V_MISSING;
-		if (failure)
-			cmp->prevented++;
-		cmp->counts[r->verdict]++;
-		return;
-	}
-	struct bl_compare_opts o;
-	bl_compare_opts_default(&o);
-	o.alpha = cmp->an.alpha;
-	o.noise_floor = r->floor;
-	enum bl_better better = cli_metric_direction(s->better, s->unit);
-	o.higher_is_better = better == BL_BETTER_HIGHER;
-	bl_compare_samples(r->old_pt->values, r->old_pt->n_values, r->new_pt->values, r->new_pt->n_values, &o,
-			   &r->cmp);
-	r->verdict = cli_verdict_of(r->cmp.verdict, better);
+	r->verdict = bl_judge_sides(side_status(cmp, s, cmp->old_ci.sha, r->old_pt), r->old_pt ? r->old_pt->n_values : 0,
+				    side_status(cmp, s, cmp->new_ci.sha, r->new_pt), r->new_pt ? r->new_pt->n_values : 0,
+				    &r->problem);
+	if (r->verdict == BL_RV_COUNT)
+		r->verdict = bl_judge_samples(r->old_pt->values, r->old_pt->n_values, r->new_pt->values,
+					      r->new_pt->n_values, cmp->an.alpha, r->floor,
+					      cli_metric_direction(s->better, s->unit), &r->cmp);
+	else if (r->verdict == BL_RV_FAILED)
+		cmp->prevented++;
 	cmp->counts[r->verdict]++;
 }
 
 static int cmp_rows(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
-	int c = (int)cli_verdict_rank(x->verdict) - (int)cli_verdict_rank(y->verdict);
+	int c = (int)x->verdict - (int)y->verdict;
 	if (c)
 		return c;
 	/* within a verdict, larger effects first */
@@ -256,72 +238,61 @@ static void print_table(const struct compare *cmp)
 		fmt_ci(r, ci, sizeof(ci));
 		fmt_p(r, p, sizeof(p));
 		const char *on = "", *off = "";
-		if (color && r->verdict == CLI_V_REGRESSED)
+		if (color && r->verdict == BL_RV_REGRESSED)
 			on = "\033[31m", off = "\033[0m";
-		else if (color && r->verdict == CLI_V_IMPROVED)
+		else if (color && r->verdict == BL_RV_IMPROVED)
 			on = "\033[32m", off = "\033[0m";
 		printf("%-*s  %-*s  %*s  %*s  %8s  %-*s  %8s  %s%s%s%s%s\n", w_label, lab, w_metric, metric, w_old, so,
-		       w_new, sn, ch, w_ci, ci, p, on, cli_verdict_name(r->verdict), off, r->problem ? ": " : "",
+		       w_new, sn, ch, w_ci, ci, p, on, bl_report_verdict_name(r->verdict), off, r->problem ? ": " : "",
 		       r->problem ? r->problem : "");
 	}
 	printf("\n");
 	cli_print_verdict_counts(stdout, cmp->counts);
 	printf(" (alpha %g, noise floor %s)\n", cmp->an.alpha, cmp->an.floor_text);
-	if (cmp->counts[CLI_V_NOT_ENOUGH])
+	if (cmp->counts[BL_RV_NOT_ENOUGH])
 		printf("'not enough data': too few repetitions for the test to reach alpha; raise 'repetitions' or run "
 		       "'benchline run --force A B' to add some.\n");
 }
 
-static void md_cell(const char *s, char *out, size_t size)
+/* A markdown table cell, escaped as the reports escape them (bl_md_escape). Owned by the caller. */
+static char *md_cell(const char *s)
 {
-	/* Table cells: | and newlines would break the row; < and & would be markup. */
-	size_t j = 0;
-	for (const char *p = s; *p && j + 6 < size; p++) {
-		if (*p == '|') {
-			out[j++] = '\\', out[j++] = '|';
-		} else if (*p == '<') {
-			memcpy(out + j, "&lt;", 4), j += 4;
-		} else if (*p == '&') {
-			memcpy(out + j, "&amp;", 5), j += 5;
-		} else if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			out[j++] = ' ';
-		} else if (*p == '`' || *p == '*' || *p == '_' || *p == '[' || *p == ']') {
-			out[j++] = '\\', out[j++] = *p;
-		} else {
-			out[j++] = *p;
-		}
-	}
-	out[j] = '\0';
+	struct bl_buf b;
+	bl_buf_init(&b);
+	bl_md_escape(&b, s);
+	return bl_buf_detach(&b);
 }
 
 static void print_markdown(const struct compare *cmp)
 {
-	char a[400], b[400], sa[300], sb[300];
+	char sa[300], sb[300];
 	cli_sanitize(cmp->old_ci.subject ? cmp->old_ci.subject : "", sa, sizeof(sa));
 	cli_sanitize(cmp->new_ci.subject ? cmp->new_ci.subject : "", sb, sizeof(sb));
-	md_cell(sa, a, sizeof(a));
-	md_cell(sb, b, sizeof(b));
+	char *a = md_cell(sa), *b = md_cell(sb);
 	printf("## benchline: %.10s → %.10s\n\n", cmp->old_ci.sha, cmp->new_ci.sha);
 	printf("- A: `%.10s` %s\n- B: `%.10s` %s\n\n", cmp->old_ci.sha, a, cmp->new_ci.sha, b);
-	if (cmp->counts[CLI_V_REGRESSED])
-		printf("**%zu regression%s found.** ", cmp->counts[CLI_V_REGRESSED],
-		       cmp->counts[CLI_V_REGRESSED] == 1 ? "" : "s");
+	free(a);
+	free(b);
+	if (cmp->counts[BL_RV_REGRESSED])
+		printf("**%zu regression%s found.** ", cmp->counts[BL_RV_REGRESSED],
+		       cmp->counts[BL_RV_REGRESSED] == 1 ? "" : "s");
 	cli_print_verdict_counts(stdout, cmp->counts);
 	printf(" (alpha %g, noise floor %s)\n\n", cmp->an.alpha, cmp->an.floor_text);
 	printf("| | benchmark | metric | A | B | change | 95%% CI | p |\n|---|---|---|--:|--:|--:|---|--:|\n");
 	for (size_t i = 0; i < cmp->n_rows; i++) {
 		const struct row *r = &cmp->rows[i];
-		char lab[400], cell[900], metric[200], so[128], sn[128], ch[32], ci[64], p[32];
+		char lab[400], so[128], sn[128], ch[32], ci[64], p[32];
 		row_label(cmp, r, lab, sizeof(lab));
-		md_cell(lab, cell, sizeof(cell));
-		md_cell(r->series->metric, metric, sizeof(metric));
+		char *cell = md_cell(lab), *metric = md_cell(r->series->metric);
 		fmt_side(r, false, so, sizeof(so));
 		fmt_side(r, true, sn, sizeof(sn));
 		fmt_change(r, ch, sizeof(ch));
 		fmt_ci(r, ci, sizeof(ci));
 		fmt_p(r, p, sizeof(p));
-		printf("| %s %s | %s | %s | %s | %s | %s | %s | %s |\n", cli_verdict_mark(r->verdict),
-		       cli_verdict_name(r->verdict), cell, metric, so, sn, ch, r->problem ? r->problem : ci, p);
+		printf("| %s %s | %s | %s | %s | %s | %s | %s | %s |\n", bl_report_verdict_mark(r->verdict),
+		       bl_report_verdict_name(r->verdict), cell, metric, so, sn, ch, r->problem ? r->problem : ci, p);
+		free(cell);
+		free(metric);
 	}
 }
 
@@ -384,14 +355,14 @@ static void print_json(const struct compare *cmp)
 			json_object_set_new(o, "p_exact", json_boolean(r->cmp.mwu.exact));
 		}
 		json_object_set_new(o, "noise_floor", json_real(r->floor));
-		json_object_set_new(o, "verdict", json_string(cli_verdict_name(r->verdict)));
+		json_object_set_new(o, "verdict", json_string(bl_report_verdict_name(r->verdict)));
 		json_object_set_new(o, "problem", r->problem ? json_string(r->problem) : json_null());
 		json_array_append_new(arr, o);
 	}
 	json_object_set_new(root, "results", arr);
 	json_t *counts = json_object();
-	for (int v = 0; v < CLI_VERDICT_COUNT; v++)
-		json_object_set_new(counts, cli_verdict_name((enum cli_verdict)v), json_integer((json_int_t)cmp->counts[v]));
+	for (int v = 0; v < BL_RV_COUNT; v++)
+		json_object_set_new(counts, bl_report_verdict_name((enum bl_report_verdict)v), json_integer((json_int_t)cmp->counts[v]));
 	json_object_set_new(root, "counts", counts);
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
@@ -426,7 +397,7 @@ static void print_csv(const struct compare *cmp)
 				printf(",,");
 			printf("%.17g,", r->cmp.mwu.p);
 		}
-		printf("%s,", cli_verdict_name(r->verdict));
+		printf("%s,", bl_report_verdict_name(r->verdict));
 		cli_csv_field(stdout, r->problem ? r->problem : "");
 		putchar('\n');
 	}
@@ -516,8 +487,8 @@ static int compare_db(const struct cli_context *ctx, const char *old_rev, const 
 		return EXIT_RUNTIME;
 	}
 	size_t compared = 0;
-	for (int v = 0; v < CLI_VERDICT_COUNT; v++)
-		if (v != CLI_V_FAILED && v != CLI_V_MISSING)
+	for (int v = 0; v < BL_RV_COUNT; v++)
+		if (v != BL_RV_FAILED && v != BL_RV_MISSING)
 			compared += cmp->counts[v];
 	qsort(cmp->rows, cmp->n_rows, sizeof(cmp->rows[0]), cmp_rows);
 	if (!strcmp(format, "json"))
@@ -528,7 +499,7 @@ static int compare_db(const struct cli_context *ctx, const char *old_rev, const 
 		print_markdown(cmp);
 	else
 		print_table(cmp);
-	if (cmp->counts[CLI_V_REGRESSED])
+	if (cmp->counts[BL_RV_REGRESSED])
 		return EXIT_FAILURES;
 	if (cmp->prevented || compared == 0)
 		return EXIT_RUNTIME;

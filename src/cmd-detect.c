@@ -258,13 +258,13 @@ static int detect_csv(struct detect *d, const char *path)
 
 /* ---- output ------------------------------------------------------------------------------------------------ */
 
-static enum cli_verdict change_verdict(const struct found *f, const struct bl_change *c)
+static enum bl_report_verdict change_verdict(const struct found *f, const struct bl_change *c)
 {
 	enum bl_better dir = f->series ? cli_metric_direction(f->series->better, f->series->unit) : BL_BETTER_LOWER;
 	if (dir == BL_BETTER_UNKNOWN)
-		return CLI_V_CHANGED;
+		return BL_RV_CHANGED;
 	bool worse = dir == BL_BETTER_LOWER ? c->change > 0 : c->change < 0;
-	return worse ? CLI_V_REGRESSED : CLI_V_IMPROVED;
+	return worse ? BL_RV_REGRESSED : BL_RV_IMPROVED;
 }
 
 static const char *sha_at(const struct detect *d, size_t pos)
@@ -285,7 +285,7 @@ static json_t *change_json(const struct detect *d, const struct found *f, const 
 	if (!d->csv_input) {
 		json_object_set_new(o, "sha", json_string(sha_at(d, c->pos)));
 		json_object_set_new(o, "previous_sha", json_string(sha_at(d, c->prev_pos)));
-		json_object_set_new(o, "verdict", json_string(cli_verdict_name(change_verdict(f, c))));
+		json_object_set_new(o, "verdict", json_string(bl_report_verdict_name(change_verdict(f, c))));
 		json_object_set_new(o, "metric", json_string(f->series->metric));
 		json_object_set_new(o, "unit", json_string(f->series->unit));
 	}
@@ -318,7 +318,7 @@ static void print_csv(const struct detect *d)
 			const char *sha = sha_at(d, c->pos);
 			printf(",%zu,%s,%zu,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%s\n", c->pos, sha ? sha : "", c->prev_pos,
 			       c->change, c->change_lo, c->change_hi, c->p, c->before, c->after,
-			       cli_verdict_name(change_verdict(f, c)));
+			       bl_report_verdict_name(change_verdict(f, c)));
 		}
 	}
 }
@@ -327,7 +327,7 @@ static void print_csv(const struct detect *d)
 static void print_table(const struct detect *d, const struct cli_context *ctx)
 {
 	bool color = cli_color(stdout);
-	size_t total = 0, counts[CLI_VERDICT_COUNT] = {0};
+	size_t total = 0, counts[BL_RV_COUNT] = {0};
 	for (size_t i = 0; i < d->n; i++) {
 		const struct found *f = &d->v[i];
 		if (f->n_changes == 0)
@@ -337,7 +337,7 @@ static void print_table(const struct detect *d, const struct cli_context *ctx)
 		printf("%s\n", key);
 		for (size_t k = 0; k < f->n_changes; k++) {
 			const struct bl_change *c = &f->changes[k];
-			enum cli_verdict v = change_verdict(f, c);
+			enum bl_report_verdict v = change_verdict(f, c);
 			counts[v]++;
 			total++;
 			char before[48], after[48], where[128], subj[256] = "";
@@ -363,12 +363,12 @@ static void print_table(const struct detect *d, const struct cli_context *ctx)
 				snprintf(where, sizeof(where), "commit %zu", c->pos);
 			}
 			const char *on = "", *off = "";
-			if (color && v == CLI_V_REGRESSED)
+			if (color && v == BL_RV_REGRESSED)
 				on = "\033[31m", off = "\033[0m";
-			else if (color && v == CLI_V_IMPROVED)
+			else if (color && v == BL_RV_IMPROVED)
 				on = "\033[32m", off = "\033[0m";
 			printf("  %s%-9s%s %+7.1f%% [%+.1f%%, %+.1f%%]  p=%.2g  %s -> %s  at %s%s%s\n", on,
-			       cli_verdict_name(v), off, 100 * c->change, 100 * c->change_lo, 100 * c->change_hi, c->p,
+			       bl_report_verdict_name(v), off, 100 * c->change, 100 * c->change_lo, 100 * c->change_hi, c->p,
 			       before, after, where, *subj ? "  " : "", subj);
 		}
 	}
@@ -398,7 +398,7 @@ static int save_changes(const struct detect *d, const struct cli_context *ctx)
 			cps[i][k] = (struct bl_change_point){
 				.commit_sha = sha_at(d, c->pos), .previous_sha = sha_at(d, c->prev_pos),
 				.unmeasured = (int)(c->pos - c->prev_pos - 1),
-				.verdict = cli_verdict_name(change_verdict(f, c)),
+				.verdict = bl_report_verdict_name(change_verdict(f, c)),
 				.before = c->before, .after = c->after, .change = c->change,
 				.change_lo = c->change_lo, .change_hi = c->change_hi, .p = c->p,
 			};

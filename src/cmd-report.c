@@ -275,7 +275,7 @@ static int run_report(struct options *o, const struct cli_context *ctx, const st
 			.metric = o->metrics.n == 1 && !all ? o->metrics.v[0] : NULL,
 			.benchmark = o->benches.n == 1 ? o->benches.v[0] : NULL,
 		};
-		if (bl_series_load(store, &q, &set, &err)) {
+		if (bl_series_load_bulk(store, &q, &set, &err)) {
 			cli_error("%s", err.msg);
 			rc = EXIT_RUNTIME;
 		}

@@ -11,9 +11,9 @@
 #include <string.h>
 
 struct verdicts {
-	enum cli_verdict *v; /* per row; CLI_V_MISSING for rows without repetitions */
+	enum bl_report_verdict *v; /* per row; BL_RV_MISSING for rows without repetitions */
 	struct bl_comparison *cmp;
-	size_t counts[CLI_VERDICT_COUNT];
+	size_t counts[BL_RV_COUNT];
 };
 
 static void judge_rows(const struct bl_gbench_file *a, const struct bl_gbench_file *b, const struct bl_gbench_row *rows,
@@ -27,7 +27,7 @@ static void judge_rows(const struct bl_gbench_file *a, const struct bl_gbench_fi
 		const struct bl_gbench_bench *y = r->is_geomean ? NULL : bl_gbench_find(b, r->name);
 		/* aggregates (NAME_mean, ...) are summaries, not samples: no verdict */
 		if (!x || !y || r->run_type == BL_GBENCH_RUN_AGGREGATE || !x->n || !y->n) {
-			out->v[i] = CLI_V_MISSING;
+			out->v[i] = BL_RV_MISSING;
 			continue;
 		}
 		struct bl_compare_opts o;
@@ -35,14 +35,14 @@ static void judge_rows(const struct bl_gbench_file *a, const struct bl_gbench_fi
 		o.alpha = an->alpha;
 		o.noise_floor = cli_analysis_floor(an, "real_time");
 		bl_compare_samples(x->real_time, x->n, y->real_time, y->n, &o, &out->cmp[i]);
-		out->v[i] = cli_verdict_of(out->cmp[i].verdict, BL_BETTER_LOWER);
+		out->v[i] = bl_report_verdict_of(out->cmp[i].verdict, BL_BETTER_LOWER);
 		out->counts[out->v[i]]++;
 	}
 }
 
 static const char *verdict_cell(const struct verdicts *vd, size_t i)
 {
-	return vd->v[i] == CLI_V_MISSING ? "" : cli_verdict_name(vd->v[i]);
+	return vd->v[i] == BL_RV_MISSING ? "" : bl_report_verdict_name(vd->v[i]);
 }
 
 static void print_table(const struct bl_gbench_row *rows, size_t n, const struct verdicts *vd)
@@ -66,9 +66,9 @@ static void print_table(const struct bl_gbench_row *rows, size_t n, const struct
 		for (size_t k = 0; k < r->n_m; k++) {
 			const struct bl_gbench_measurement *m = &r->m[k];
 			const char *on = "", *off = "";
-			if (color && k == 0 && vd->v[i] == CLI_V_REGRESSED)
+			if (color && k == 0 && vd->v[i] == BL_RV_REGRESSED)
 				on = "\033[31m", off = "\033[0m";
-			else if (color && k == 0 && vd->v[i] == CLI_V_IMPROVED)
+			else if (color && k == 0 && vd->v[i] == BL_RV_IMPROVED)
 				on = "\033[32m", off = "\033[0m";
 			printf("%-*s %+9.4f %+9.4f %12.0f %12.0f %12.0f %12.0f  %s%s%s\n", w, name, m->time_change,
 			       m->cpu_change, m->real_old, m->real_new, m->cpu_old, m->cpu_new, on,
@@ -99,7 +99,7 @@ static void print_markdown(const struct bl_gbench_row *rows, size_t n, const str
 		}
 		cell[j] = '\0';
 		double tc = r->n_m ? r->m[0].time_change : 0, cc = r->n_m ? r->m[0].cpu_change : 0;
-		printf("| %s %s | %s | %+.2f%% | %+.2f%% |", vd->v[i] == CLI_V_MISSING ? "" : cli_verdict_mark(vd->v[i]),
+		printf("| %s %s | %s | %+.2f%% | %+.2f%% |", vd->v[i] == BL_RV_MISSING ? "" : bl_report_verdict_mark(vd->v[i]),
 		       verdict_cell(vd, i), cell, 100 * tc, 100 * cc);
 		if (r->has_utest)
 			printf(" %.4f | %.4f | %zu vs %zu |\n", r->time_p, r->cpu_p, r->n_old, r->n_new);
@@ -134,9 +134,9 @@ static void print_json(const struct bl_gbench_row *rows, size_t n, const struct 
 		} else {
 			json_object_set_new(o, "utest", json_null());
 		}
-		if (vd->v[i] != CLI_V_MISSING) {
+		if (vd->v[i] != BL_RV_MISSING) {
 			const struct bl_comparison *c = &vd->cmp[i];
-			json_object_set_new(o, "verdict", json_string(cli_verdict_name(vd->v[i])));
+			json_object_set_new(o, "verdict", json_string(bl_report_verdict_name(vd->v[i])));
 			json_object_set_new(o, "median_change", json_real(c->change));
 			json_object_set_new(o, "median_change_ci",
 					    c->ci_valid ? json_pack("[ff]", c->change_lo, c->change_hi) : json_null());
@@ -208,7 +208,7 @@ int cli_compare_gbench(const char *old_path, const char *new_path, const char *a
 	if (n == 0 || (n == 1 && rows[0].is_geomean)) {
 		cli_error("no benchmark appears in both '%s' and '%s' with the same time unit", old_path, new_path);
 		rc = EXIT_RUNTIME;
-	} else if (vd.counts[CLI_V_REGRESSED]) {
+	} else if (vd.counts[BL_RV_REGRESSED]) {
 		rc = EXIT_FAILURES;
 	}
 out:

@@ -23,6 +23,7 @@
 #include "benchline/series.h"
 #include "benchline/stats.h"
 #include "benchline/store.h"
+#include "benchline/verdict.h"
 
 #include <stdint.h>
 
@@ -36,19 +37,8 @@ struct bl_report_commit {
 	int64_t time; /* commit time, Unix seconds */
 };
 
-/* How a change reads for people, in the order reports list them (the same
- * words as `benchline compare`). */
-enum bl_report_verdict {
-	BL_RV_REGRESSED = 0,
-	BL_RV_IMPROVED,
-	BL_RV_CHANGED,    /* significant, but the metric has no known direction */
-	BL_RV_FAILED,     /* a build or benchmark failure prevented the comparison */
-	BL_RV_NOT_ENOUGH, /* too few repetitions to reach alpha */
-	BL_RV_MISSING,    /* not measured at one side */
-	BL_RV_UNCHANGED,
-	BL_RV_COUNT
-};
-const char *bl_report_verdict_name(enum bl_report_verdict v);
+/* How a change reads for people (enum bl_report_verdict): benchline/verdict.h,
+ * the same words and judgement as `benchline compare`. */
 
 /* A series at one commit of the history. */
 struct bl_report_point {
@@ -56,9 +46,15 @@ struct bl_report_point {
 	const struct bl_series_point *pt; /* borrowed; NULL for a case that has no value of any metric there */
 	const char *status;               /* case status (complete, failed, build-failed, ...) */
 	bool failed;                      /* the build or a run failed: a gap, whatever values it has */
-	/* Of the values (n == 0 when failed): n, median, min, max, mad and the
-	 * median's interval as bl_summarize gives them; the other fields are 0. */
-	struct bl_summary sum;
+	/* Of the values (n == 0 when failed): the fields of struct bl_summary that
+	 * reports show, computed as bl_summarize does (a long history has
+	 * millions of points: the whole summary would triple the model's size). */
+	struct bl_report_summary {
+		size_t n;
+		double median, min, max, mad;
+		double median_lo, median_hi; /* the median's 95% interval; min and max when !ci_valid */
+		int ci_valid;
+	} sum;
 };
 
 struct bl_report_series {
@@ -115,8 +111,13 @@ struct bl_report_opts {
 	/* Compare view: positions of the two commits; BL_REPORT_NONE: head is
 	 * the newest commit with a measurement, base the one before it. */
 	size_t base_pos, head_pos;
+	/* Threads that build series and write their pages (each series is
+	 * independent); 0: one per CPU online. The result is the same. */
+	unsigned threads;
 };
 void bl_report_opts_default(struct bl_report_opts *o);
+/* The threads to use for n_items items: asked (0: CPUs online), at most 64 and n_items, at least 1. */
+unsigned bl_report_threads(unsigned asked, size_t n_items);
 
 struct bl_report {
 	char *title, *repository, *commit_url;
@@ -134,6 +135,7 @@ struct bl_report {
 	size_t counts[BL_RV_COUNT];       /* of rows by verdict */
 	double alpha;
 	bool multi_machine;               /* series come from more than one machine */
+	unsigned threads;                 /* opts.threads: for the writers */
 };
 
 /* Builds the model. Takes ownership of commits (n_commits of them, the

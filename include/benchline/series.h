@@ -50,6 +50,10 @@ struct bl_series_set {
 	 * they belong to no metric, so they are kept apart, one point each. */
 	struct bl_series *failed_cases; /* metric NULL */
 	size_t n_failed_cases;
+	/* Owned, set by bl_series_load_bulk: the memory of the points' strings
+	 * and values, which the points then borrow. NULL: each point owns its
+	 * copies. */
+	struct bl_series_bulk *bulk;
 };
 
 /* Loads every point matching q and groups it by (name, params, machine,
@@ -60,6 +64,17 @@ struct bl_series_set {
 int bl_series_load(struct bl_store *s, const struct bl_point_query *q, struct bl_series_set *out,
 		   struct bl_error *err);
 void bl_series_set_release(struct bl_series_set *set);
+/* qsort order of series in a set: label, machine, machine id, metric, unit. */
+int bl_series_order(const void *a, const void *b);
+/* The same set as bl_series_load, read with bl_store_foreach_value: a fixed
+ * number of sequential queries instead of a couple per case, and no
+ * allocation per point (their strings and values live in set->bulk). For
+ * reports over whole histories; q->shas must be NULL (else this is
+ * bl_series_load). One difference: a metric stored both without a unit and
+ * with unit "" is one series here. */
+int bl_series_load_bulk(struct bl_store *s, const struct bl_point_query *q, struct bl_series_set *out,
+			struct bl_error *err);
+void bl_series_bulk_release(struct bl_series_bulk *b);
 
 /* The last point of series at commit sha (the newest suite measured there,
  * in store order), or NULL. */

@@ -223,6 +223,37 @@ struct bl_run_detail {
 };
 typedef int (*bl_run_detail_fn)(void *ctx, const struct bl_run_detail *r);
 
+/* What bl_store_foreach_value reports: every measured value of a
+ * repository in one pass, for reports over whole histories. Pointers are
+ * borrowed during each call. */
+struct bl_value_metric {
+	int64_t key;             /* referred to by bl_value_row.metric_key */
+	const char *name, *unit; /* unit NULL when none */
+	enum bl_better better;
+};
+struct bl_value_case {
+	int64_t benchmark_id, machine_id;
+	const char *commit_sha;
+	const char *subject;     /* the commit's, else the case's commit message; may be NULL */
+	int64_t commit_time;     /* 0 when the commit was never stored with put_commit */
+	const char *name, *params_json, *machine, *status, *suite_hash;
+};
+struct bl_value_row {
+	int64_t benchmark_id;
+	int index;               /* repetition of the measured run */
+	int64_t metric_key;
+	double value;
+};
+struct bl_value_visitor {
+	int (*on_metric)(void *ctx, const struct bl_value_metric *m); /* every metric name first, by key */
+	int (*on_case)(void *ctx, const struct bl_value_case *c);     /* then every case, by benchmark_id */
+	/* then, run by run in the order runs were stored (run_id), each value of a
+	 * measured run whose status is ok, in the run's metric order, and a call
+	 * of on_failed_run for each measured run whose status is not ok */
+	int (*on_value)(void *ctx, const struct bl_value_row *v);
+	int (*on_failed_run)(void *ctx, int64_t benchmark_id);
+};
+
 struct bl_store_ops {
 	const char *name; /* "sqlite", "postgresql" */
 	void (*close)(struct bl_store *s);
@@ -251,6 +282,8 @@ struct bl_store_ops {
 	int (*begin)(struct bl_store *s, struct bl_error *err);
 	int (*commit)(struct bl_store *s, struct bl_error *err);
 	void (*rollback)(struct bl_store *s);
+	int (*foreach_value)(struct bl_store *s, const char *repository, const struct bl_value_visitor *v, void *ctx,
+			     struct bl_error *err);
 };
 
 struct bl_store {
@@ -349,6 +382,14 @@ int bl_store_begin(struct bl_store *s, struct bl_error *err);
 int bl_store_commit(struct bl_store *s, struct bl_error *err);
 /* Discards every write since bl_store_begin (nothing when none is open). */
 void bl_store_rollback(struct bl_store *s);
+/* Every case of repository (NULL: any) and every value of their measured
+ * runs, in one read transaction and a fixed number of sequential queries
+ * (not one per case as foreach_point): the metric names, then the cases
+ * (failed and pending ones included), then the values run by run (see
+ * struct bl_value_visitor). NULL members of v are skipped. A non-zero return
+ * from a member stops and is returned. */
+int bl_store_foreach_value(struct bl_store *s, const char *repository, const struct bl_value_visitor *v, void *ctx,
+			   struct bl_error *err);
 
 /* Backends (internal): */
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err);

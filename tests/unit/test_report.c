@@ -659,6 +659,85 @@ static void test_markdown_huge(void **state)
 	bl_series_set_release(&set);
 }
 
+/* Series are built and their pages written on several threads: the same model and the same pages as on one. */
+static int failing_detect(const struct bl_obs *obs, size_t n_obs, const struct bl_detect_opts *opts,
+			  struct bl_change **out, size_t *n_out, struct bl_error *err)
+{
+	(void)opts;
+	*out = NULL;
+	*n_out = 0;
+	/* the throughput series (values around 200) cannot be analysed */
+	return n_obs && obs[0].value > 100 ? bl_fail(err, "cannot analyse this one") : 0;
+}
+
+static void test_threads_same(void **state)
+{
+	(void)state;
+	struct bl_series_set set;
+	make_set(&set);
+	struct bl_report r[2];
+	char *dirs[2];
+	static const char *const all[] = {"all"};
+	for (int k = 0; k < 2; k++) {
+		struct bl_report_opts o;
+		bl_report_opts_default(&o); /* the real detector */
+		o.repository = "/repo/x";
+		o.metrics = all;
+		o.n_metrics = 1;
+		o.threads = k ? 3 : 1;
+		struct bl_error err = {{0}};
+		assert_int_equal(bl_report_build(&set, make_commits(), N_COMMITS, &o, &r[k], &err), 0);
+		r[k].generated_at = 1700000000;
+		dirs[k] = bl_xasprintf("%s/threads%d", scratch, k);
+		struct bl_report_site_stats st;
+		assert_int_equal(bl_report_write_html(&r[k], NULL, 0, dirs[k], &st, &err), 0);
+		assert_int_equal(st.series_pages, r[k].n_series);
+	}
+	assert_int_equal(r[0].n_series, 3);
+	assert_int_equal(r[0].n_series, r[1].n_series);
+	assert_int_equal(r[0].n_events, r[1].n_events);
+	for (size_t i = 0; i < r[0].n_series; i++) {
+		const struct bl_report_series *a = &r[0].series[i], *b = &r[1].series[i];
+		assert_ptr_equal(a->s, b->s);
+		assert_int_equal(a->id, i);
+		assert_int_equal(a->n_pts, b->n_pts);
+		for (size_t j = 0; j < a->n_pts; j++) {
+			assert_int_equal(a->pts[j].pos, b->pts[j].pos);
+			assert_true(a->pts[j].sum.median == b->pts[j].sum.median);
+		}
+		assert_int_equal(a->n_changes, b->n_changes);
+		for (size_t j = 0; j < a->n_changes; j++)
+			assert_int_equal(a->changes[j].pos, b->changes[j].pos);
+		char *pa = bl_xasprintf("%s/series/s%zu.html", dirs[0], i), *pb = bl_xasprintf("%s/series/s%zu.html", dirs[1], i);
+		char *ta = read_all(pa), *tb = read_all(pb);
+		assert_string_equal(ta, tb);
+		free(ta);
+		free(tb);
+		free(pa);
+		free(pb);
+	}
+	for (int k = 0; k < 2; k++) {
+		bl_report_release(&r[k]);
+		free(dirs[k]);
+	}
+	/* A failing detector fails the build, naming the series, whichever thread met it. */
+	struct bl_report_opts o;
+	bl_report_opts_default(&o);
+	o.detect_fn = failing_detect;
+	o.metrics = all;
+	o.n_metrics = 1;
+	o.threads = 4;
+	struct bl_error err = {{0}};
+	struct bl_report bad;
+	assert_int_equal(bl_report_build(&set, make_commits(), N_COMMITS, &o, &bad, &err), -1);
+	if (!strstr(err.msg, "parse throughput") || !strstr(err.msg, "cannot analyse this one"))
+		fail_msg("unexpected error: %s", err.msg);
+	bl_series_set_release(&set);
+	assert_int_equal(bl_report_threads(0, 0), 1);
+	assert_int_equal(bl_report_threads(8, 3), 3);
+	assert_int_equal(bl_report_threads(1000, 1000), 64);
+}
+
 static void test_svg(void **state)
 {
 	(void)state;
@@ -773,7 +852,7 @@ int main(void)
 		cmocka_unit_test(test_compare_rows),  cmocka_unit_test(test_site),
 		cmocka_unit_test(test_quantum),	      cmocka_unit_test(test_markdown_limit),
 		cmocka_unit_test(test_markdown_huge), cmocka_unit_test(test_svg),
-		cmocka_unit_test(test_case_runs),
+		cmocka_unit_test(test_case_runs),	      cmocka_unit_test(test_threads_same),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "benchline/change_points.h"
+#include "benchline/series.h"
 #include "benchline/store.h"
 
 static char scratch[4096];
@@ -1786,6 +1787,225 @@ static void test_foreach_point(void **state)
 	free(path);
 }
 
+/* ---- foreach_value and the bulk series loader ------------------------------------------------------------------ */
+
+struct value_log {
+	struct bl_buf metrics, cases, values;
+	int failed_runs;
+	int stop_at_value; /* 0: never */
+	int n_values;
+	int64_t ids[4];    /* a_zip, a_unzip, b_zip, build failed: named in the logs as #0..#3 */
+};
+
+static int case_name(const struct value_log *l, int64_t id)
+{
+	for (int i = 0; i < 4; i++)
+		if (l->ids[i] == id)
+			return i;
+	return 9; /* the other repository's */
+}
+
+static int log_metric(void *ctx, const struct bl_value_metric *m)
+{
+	struct value_log *l = ctx;
+	bl_buf_printf(&l->metrics, "%s/%s/%d;", m->name, m->unit ? m->unit : "-", (int)m->better);
+	return 0;
+}
+
+static int log_case(void *ctx, const struct bl_value_case *c)
+{
+	struct value_log *l = ctx;
+	bl_buf_printf(&l->cases, "#%d %.1s %s %s %s %s %lld %s %s;", case_name(l, c->benchmark_id), c->commit_sha,
+		      c->name, c->params_json, c->machine, c->status, (long long)c->commit_time,
+		      c->subject ? c->subject : "-", c->suite_hash);
+	return 0;
+}
+
+static int log_value(void *ctx, const struct bl_value_row *v)
+{
+	struct value_log *l = ctx;
+	bl_buf_printf(&l->values, "#%d.%d=%g;", case_name(l, v->benchmark_id), v->index, v->value);
+	return ++l->n_values == l->stop_at_value ? 42 : 0;
+}
+
+static int log_failed_run(void *ctx, int64_t benchmark_id)
+{
+	struct value_log *l = ctx;
+	l->failed_runs += case_name(l, benchmark_id) == 0 ? 1 : 100;
+	return 0;
+}
+
+static const struct bl_value_visitor value_logger = {log_metric, log_case, log_value, log_failed_run};
+
+static void log_reset(struct value_log *l)
+{
+	bl_buf_release(&l->metrics);
+	bl_buf_release(&l->cases);
+	bl_buf_release(&l->values);
+	bl_buf_init(&l->metrics);
+	bl_buf_init(&l->cases);
+	bl_buf_init(&l->values);
+	l->failed_runs = l->n_values = 0;
+}
+
+/* Case ids of build_history, in the order it opens them. */
+static void history_ids(struct bl_store *s, int64_t failed_id, int64_t ids[4])
+{
+	struct bl_error err = {{0}};
+	const char *names[] = {"zip", "unzip", "zip"}, *shas[] = {SHA_A, SHA_A, SHA_B};
+	for (int i = 0; i < 3; i++) {
+		struct bl_case_key k = case_key(1, shas[i], names[i], i == 1 ? "{}" : "{\"level\":\"1\"}");
+		struct bl_case_state st;
+		if (bl_store_open_case(s, &k, &st, &err))
+			fail_msg("open_case: %s", err.msg);
+		ids[i] = st.benchmark_id;
+		bl_case_state_release(&st);
+	}
+	ids[3] = failed_id;
+}
+
+static void test_foreach_value(void **state)
+{
+	(void)state;
+	char *path = fresh_target();
+	struct bl_store *s = open_ok(path);
+	int64_t failed_id;
+	build_history(s, &failed_id);
+	struct value_log l;
+	memset(&l, 0, sizeof(l));
+	history_ids(s, failed_id, l.ids);
+	log_reset(&l);
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &value_logger, &l, &err), 0);
+	/* The dictionary whole, by key: the warm-up's unitless latency too. */
+	assert_string_equal(l.metrics.data, "throughput/MB/s/2;latency/s/1;latency/-/0;");
+	/* Every case of the repository by id, the build failure (no commits row: time 0) included. */
+	assert_string_equal(l.cases.data, "#0 a zip {\"level\":\"1\"} host1 failed 2000000000 Second commit suite1;"
+					  "#1 a unzip {} host1 pending 2000000000 Second commit suite1;"
+					  "#2 b zip {\"level\":\"1\"} host1 pending 1900000000 First commit suite1;"
+					  "#3 c zip {\"level\":\"1\"} host1 build-failed 0 Break the build suite1;");
+	/* Values of ok measured runs in the order they were stored (index 2 before 0), each run's in its
+	 * metric order; the failed run counted once, the warm-up and the other repository left out. */
+	assert_string_equal(l.values.data, "#0.2=30;#0.2=0.3;#0.0=10;#0.0=0.1;#1.0=50;#1.0=0.5;#2.0=20;#2.0=0.2;");
+	assert_int_equal(l.failed_runs, 1);
+
+	/* Every repository. */
+	log_reset(&l);
+	assert_int_equal(bl_store_foreach_value(s, NULL, &value_logger, &l, &err), 0);
+	assert_int_equal(l.n_values, 10);
+	assert_non_null(strstr(l.values.data, "#9.0=5;"));
+	assert_non_null(strstr(l.cases.data, "#9 a zip"));
+	/* A repository with nothing stored: nothing of the others leaks in. */
+	log_reset(&l);
+	assert_int_equal(bl_store_foreach_value(s, "/nowhere", &value_logger, &l, &err), 0);
+	assert_int_equal(l.cases.len + l.values.len, 0);
+	assert_int_equal(l.failed_runs, 0);
+
+	/* A visitor may leave members out; a non-zero return stops and is returned, the store stays usable. */
+	log_reset(&l);
+	struct bl_value_visitor only_values = {.on_value = log_value};
+	l.stop_at_value = 3;
+	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &only_values, &l, &err), 42);
+	assert_int_equal(l.n_values, 3);
+	assert_string_equal(l.cases.data, "");
+	add_measured(s, failed_id, 0, "ok", 1, 1);
+	log_reset(&l);
+	l.stop_at_value = 0;
+	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &value_logger, &l, &err), 0);
+	assert_int_equal(l.n_values, 10);
+
+	/* An empty store. */
+	bl_store_close(s);
+	free(path);
+	path = fresh_target();
+	s = open_ok(path);
+	log_reset(&l);
+	assert_int_equal(bl_store_foreach_value(s, NULL, &value_logger, &l, &err), 0);
+	assert_int_equal(l.metrics.len + l.cases.len + l.values.len, 0);
+	bl_store_close(s);
+	free(path);
+	bl_buf_release(&l.metrics);
+	bl_buf_release(&l.cases);
+	bl_buf_release(&l.values);
+}
+
+/* bl_series_load_bulk makes the set bl_series_load makes, field by field. */
+static void same_points(const struct bl_series *a, const struct bl_series *b)
+{
+	assert_string_equal(a->label, b->label);
+	assert_string_equal(a->name, b->name);
+	assert_string_equal(a->params_json, b->params_json);
+	assert_string_equal(a->machine, b->machine);
+	assert_int_equal(a->machine_id, b->machine_id);
+	assert_true((a->metric == NULL) == (b->metric == NULL));
+	if (a->metric) {
+		assert_string_equal(a->metric, b->metric);
+		assert_string_equal(a->unit, b->unit);
+		assert_int_equal(a->better, b->better);
+	}
+	assert_int_equal(a->n_points, b->n_points);
+	for (size_t j = 0; j < a->n_points; j++) {
+		const struct bl_series_point *p = &a->points[j], *q = &b->points[j];
+		assert_int_equal(p->benchmark_id, q->benchmark_id);
+		assert_string_equal(p->sha, q->sha);
+		assert_string_equal(p->subject, q->subject);
+		assert_int_equal(p->commit_time, q->commit_time);
+		assert_string_equal(p->status, q->status);
+		assert_string_equal(p->suite_hash, q->suite_hash);
+		assert_int_equal(p->runs_failed, q->runs_failed);
+		assert_int_equal(p->n_values, q->n_values);
+		for (size_t k = 0; k < p->n_values; k++)
+			assert_true(p->values[k] == q->values[k]);
+	}
+}
+
+static void test_series_bulk_same(void **state)
+{
+	(void)state;
+	char *path = fresh_target();
+	struct bl_store *s = open_ok(path);
+	int64_t failed_id;
+	build_history(s, &failed_id);
+	/* A second suite at commit A and a second machine, so series have several points per commit. */
+	int64_t m2 = add_machine(s, "fp2", "host0");
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(1, SHA_A, "zip", "{\"level\":\"1\"}");
+	k.suite_hash = "suite0";
+	int64_t again = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	add_measured(s, again, 1, "ok", 0.25, 25);
+	k = case_key(m2, SHA_B, "zip", "{\"level\":\"1\"}");
+	int64_t other_machine = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	add_measured(s, other_machine, 0, "failed", 1, 1); /* every run failed: a failed-case entry */
+	struct bl_point_query queries[] = {
+		{.repository = "/src/repo"}, {0}, {.repository = "/src/repo", .metric = "throughput"},
+		{.repository = "/src/repo", .benchmark = "unzip"}, {.repository = "/nowhere"},
+	};
+	for (size_t qi = 0; qi < sizeof(queries) / sizeof(queries[0]); qi++) {
+		struct bl_series_set a, b;
+		struct bl_error err = {{0}};
+		if (bl_series_load(s, &queries[qi], &a, &err) || bl_series_load_bulk(s, &queries[qi], &b, &err))
+			fail_msg("query %zu: %s", qi, err.msg);
+		assert_null(a.bulk);
+		assert_non_null(b.bulk);
+		assert_int_equal(a.n, b.n);
+		for (size_t i = 0; i < a.n; i++)
+			same_points(&a.v[i], &b.v[i]);
+		assert_int_equal(a.n_failed_cases, b.n_failed_cases);
+		for (size_t i = 0; i < a.n_failed_cases; i++)
+			same_points(&a.failed_cases[i], &b.failed_cases[i]);
+		if (qi == 0) {
+			assert_int_equal(b.n, 4); /* unzip, zip: latency and throughput each */
+			assert_int_equal(b.n_failed_cases, 2);
+		}
+		bl_series_set_release(&a);
+		bl_series_set_release(&b);
+	}
+	bl_store_close(s);
+	free(path);
+}
+
 static void test_units_kept_apart(void **state)
 {
 	char *path = fresh_target();
@@ -2503,7 +2723,8 @@ static void test_upgrade_from_v1(void **state)
 		cmocka_unit_test(test_open_case), cmocka_unit_test(test_add_run_stores_everything),                   \
 		cmocka_unit_test(test_failed_add_run_leaves_nothing), cmocka_unit_test(test_device_samples),          \
 		cmocka_unit_test(test_many_metrics), cmocka_unit_test(test_metric_dictionary),                        \
-		cmocka_unit_test(test_foreach_point), cmocka_unit_test(test_units_kept_apart),                        \
+		cmocka_unit_test(test_foreach_point), cmocka_unit_test(test_foreach_value),                            \
+		cmocka_unit_test(test_series_bulk_same), cmocka_unit_test(test_units_kept_apart),                        \
 		cmocka_unit_test(test_typical_seconds), cmocka_unit_test(test_committed_runs_survive_kill),           \
 		cmocka_unit_test(test_integrity), cmocka_unit_test(test_save_detection),                              \
 		cmocka_unit_test(test_upgrade_from_v1)
