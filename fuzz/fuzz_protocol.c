@@ -1,0 +1,27 @@
+/*
+ * fuzz_protocol.c - libFuzzer target: the $BENCHLINE_METRICS file a benchmark
+ * writes (JSON lines). Parsing never fails; every diagnostic must carry a line
+ * number inside the input and a reason.
+ */
+#include "fuzz.h"
+
+#include "benchline/protocol.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bl_protocol_result r;
+	bl_protocol_result_init(&r);
+	bl_protocol_parse((const char *)data, size, &r);
+	for (size_t i = 0; i < r.metrics.n; i++) {
+		const char *name = r.metrics.items[i].name;
+		if (name == NULL || name[0] == '\0' || strlen(name) > 200)
+			abort(); /* the header promises 1..200 characters */
+	}
+	for (size_t i = 0; i < r.n_diags; i++) {
+		if (r.diags[i].line == 0 || r.diags[i].reason == NULL)
+			abort();
+		bl_fuzz_check_message(r.diags[i].reason);
+	}
+	bl_protocol_result_release(&r);
+	return 0;
+}
