@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config git
 	libsqlite3-dev libpq-dev libyaml-dev libjansson-dev libcmocka-dev
 	sqlite3 postgresql python3 procps hyperfine bsdutils util-linux
-	chromium chromium-driver)
+	chromium chromium-driver
+	clang libclang-rt-dev valgrind)
 
 missing=()
 for p in "${packages[@]}"; do
