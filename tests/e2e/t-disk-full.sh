@@ -22,17 +22,17 @@ benchmarks:
   - name: many
     command: [python3, bench.py]
     warmup: 0
-    repetitions: 20
+    repetitions: 12
 YAML
 commit_at "$R" 1 "one"
 commit_at "$R" 2 "two"
 DB=$R/.benchline/results.db
 run_bl -C "$R" run HEAD~1
 expect_eq "$status" 0 "first commit stored with room"
-expect_eq "$(sql "$DB" "select count(*) from runs where kind='measured'")" 20 "20 runs"
+expect_eq "$(sql "$DB" "select count(*) from runs where kind='measured'")" 12 "12 runs"
 size_kb=$(( $(stat -c %s "$DB") / 1024 ))
 
-# Room for the files as they are plus 100 KB: a few runs, not twenty.
+# Room for the files as they are plus 100 KB: a few runs, not twelve.
 set +e
 (ulimit -f $((size_kb + 100)) && exec "$BENCHLINE" -C "$R" run HEAD) >"$T/out" 2>"$T/err"
 status=$?
@@ -48,11 +48,11 @@ case "$err" in
 esac
 expect_eq "$(sql "$DB" "pragma integrity_check")" ok "integrity after the failed store"
 first=$(git -C "$R" rev-parse HEAD~1)
-expect_eq "$(sql "$DB" "select count(*) from runs r join benchmarks b using(benchmark_id) where b.commit_id='$first' and r.kind='measured'")" 20 "the first commit's 20 runs are intact"
+expect_eq "$(sql "$DB" "select count(*) from runs r join benchmarks b using(benchmark_id) where b.commit_id='$first' and r.kind='measured'")" 12 "the first commit's 12 runs are intact"
 partial=$(sql "$DB" "select count(*) from runs r where r.kind='measured' and (select count(*) from metrics m where m.run_id = r.run_id and m.name like 'metric_%') <> 300")
 expect_eq "$partial" 0 "no run stored without all its metrics"
 
 run_bl -C "$R" run HEAD
 expect_eq "$status" 0 "the same sweep with room completes: $(tail -n 2 "$T/err")"
-expect_eq "$(sql "$DB" "select count(*) from runs where kind='measured'")" 40 "both commits hold 20 runs each"
+expect_eq "$(sql "$DB" "select count(*) from runs where kind='measured'")" 24 "both commits hold 12 runs each"
 expect_eq "$(sql "$DB" "pragma integrity_check")" ok "integrity at the end"
