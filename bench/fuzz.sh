@@ -10,7 +10,7 @@
 #   TARGETS="config gbench" bench/fuzz.sh 30
 #   FUZZ_BUILD=dir                    # another build directory
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 seconds=${1:-60}
 dir=${FUZZ_BUILD:-build-fuzz}
 

@@ -8,7 +8,7 @@
 #   scripts/valgrind.sh t-failures t-report  # these tests
 #   BUILD=build scripts/valgrind.sh          # the build whose benchline to check
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 command -v valgrind >/dev/null || { echo "SKIPPED: valgrind is not installed (Debian package valgrind)"; exit 77; }
 build=${BUILD:-build}
 [ -x "$build/benchline" ] || { echo "valgrind.sh: no $build/benchline; run scripts/build.sh first" >&2; exit 2; }
