@@ -145,6 +145,9 @@ int bl_proc_run(char *const argv[], const struct bl_proc_opts *opts, struct bl_b
 			continue;
 		}
 		int wait_ms = watching ? 50 : reaped ? 100 : pidfd >= 0 ? 1000 : 10;
+		/* Whether this poll started after the child was reaped: only such a
+		 * poll finding nothing proves the pipes hold no more of its output. */
+		bool polled_after_reap = reaped;
 		int pr = poll(pfd, (nfds_t)np, wait_ms);
 		if (pr < 0 && errno != EINTR)
 			break;
@@ -189,7 +192,11 @@ int bl_proc_run(char *const argv[], const struct bl_proc_opts *opts, struct bl_b
 		 * stop listening once the group leader is gone and killed. */
 		if (reaped && (ofd >= 0 || efd >= 0)) {
 			kill_group(pid, SIGKILL);
-			if (pr == 0) {
+			/* Not after a poll that timed out before the reap: the child
+			 * may have written its last output and exited in between
+			 * (seen under valgrind, where there is no pidfd and the poll
+			 * waits 10 ms: 'git cat-file gave no answer'). */
+			if (pr == 0 && polled_after_reap) {
 				if (ofd >= 0)
 					close(ofd);
 				if (efd >= 0)

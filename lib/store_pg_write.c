@@ -293,13 +293,16 @@ static int insert_run_row(struct pg_store *s, const struct bl_run_record *r, int
 		PQclear(res);
 		return 0;
 	}
-	if (has_state(failed, PG_UNIQUE_VIOLATION))
+	int ret = -1;
+	if (has_state(failed, PG_UNIQUE_VIOLATION)) {
 		bl_fail(err, "%s: measured run %d of benchmark %lld is already stored in '%s'", what, r->index,
 			(long long)r->benchmark_id, pg_name(s));
-	else if (has_state(failed, PG_FOREIGN_KEY_VIOLATION))
+		ret = BL_STORE_ALREADY_STORED;
+	} else if (has_state(failed, PG_FOREIGN_KEY_VIOLATION)) {
 		bl_fail(err, "%s: benchmark %lld is not in '%s'", what, (long long)r->benchmark_id, pg_name(s));
+	}
 	PQclear(failed);
-	return -1;
+	return ret;
 }
 
 static int insert_measurements(struct pg_store *s, const struct bl_run_record *r, int64_t run_id, const char *what,
@@ -371,7 +374,7 @@ int pg_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_t *run_
 	if (ret == PG_STALE_KEYS)
 		ret = add_run_once(s, r, what, &id, err);
 	if (ret != 0)
-		return -1;
+		return ret == BL_STORE_ALREADY_STORED ? ret : -1;
 	if (run_id)
 		*run_id = id;
 	return 0;

@@ -53,6 +53,17 @@ int bl_sqlite_fail(struct sqlite_store *s, int rc, struct bl_error *err, const c
 		return bl_fail(err, "%s: database '%s': disk full", what, s->path);
 	case SQLITE_READONLY:
 		return bl_fail(err, "%s: database '%s' is read-only: %s", what, s->path, sqlite3_errmsg(s->db));
+	case SQLITE_IOERR: {
+		/* "disk I/O error" alone does not say what to do. SQLite keeps no
+		 * reliable errno, but a failed write is nearly always a full disk, a
+		 * quota or the file size limit (ulimit -f): say so. */
+		int ext = s->db ? sqlite3_extended_errcode(s->db) : rc;
+		if (ext == SQLITE_IOERR_WRITE || ext == SQLITE_IOERR_FSYNC || ext == SQLITE_IOERR_TRUNCATE ||
+		    ext == SQLITE_IOERR_SHMSIZE)
+			return bl_fail(err, "%s: database '%s': cannot write to it (disk full, quota or file size limit?): %s",
+				       what, s->path, sqlite3_errmsg(s->db));
+		return bl_fail(err, "%s: database '%s': %s", what, s->path, sqlite3_errmsg(s->db));
+	}
 	default:
 		return bl_fail(err, "%s: database '%s': %s", what, s->path, sqlite3_errmsg(s->db));
 	}
@@ -255,6 +266,7 @@ int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_erro
 	}
 	if (rc != SQLITE_OK) {
 		int sys = s->db ? sqlite3_system_errno(s->db) : 0;
+		fprintf(stderr, "DEBUG rc=%d ext=%d sys=%d\n", rc, sqlite3_extended_errcode(s->db), sys);
 		if (sys)
 			bl_fail_errno(err, sys, "cannot open store '%s'", path);
 		else

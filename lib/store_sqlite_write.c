@@ -323,9 +323,11 @@ static int insert_run_row(struct sqlite_store *s, const struct bl_run_record *r,
 	int rc = exec_stmt(st);
 	if (rc == SQLITE_OK)
 		return 0;
-	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-		return bl_fail(err, "%s: measured run %d of benchmark %lld is already stored in '%s'", what, r->index,
-			       (long long)r->benchmark_id, s->path);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+		bl_fail(err, "%s: measured run %d of benchmark %lld is already stored in '%s'", what, r->index,
+			(long long)r->benchmark_id, s->path);
+		return BL_STORE_ALREADY_STORED;
+	}
 	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
 		return bl_fail(err, "%s: benchmark %lld is not in '%s'", what, (long long)r->benchmark_id, s->path);
 	return bl_sqlite_fail(s, rc, err, "%s", what);
@@ -627,7 +629,7 @@ int bl_sqlite_add_run(struct bl_store *bs, const struct bl_run_record *r, int64_
 	if (ret == BL_SQLITE_STALE_KEYS)
 		ret = add_run_once(s, r, now, what, &id, err);
 	if (ret != 0)
-		return -1;
+		return ret == BL_STORE_ALREADY_STORED ? ret : -1;
 	if (run_id)
 		*run_id = id;
 	return 0;

@@ -7,7 +7,8 @@ packages=(build-essential cmake pkg-config git
 	libsqlite3-dev libpq-dev libyaml-dev libjansson-dev libcmocka-dev
 	sqlite3 postgresql python3 procps hyperfine bsdutils util-linux man-db groff-base zsh
 	chromium chromium-driver
-	g++ libbenchmark-dev python3-pytest-benchmark)
+	g++ libbenchmark-dev python3-pytest-benchmark
+	clang libclang-rt-dev valgrind)
 # (golang-go is needed only by tests/data/adapters/regen.sh, which remakes the
 # committed adapter samples; the tests do not run it.)
 

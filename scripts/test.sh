@@ -8,6 +8,8 @@
 # installs); exits non-zero when any test fails.
 #   SKIP_SANITIZE=1 scripts/test.sh   # developer build only (faster)
 #   SKIP_TSAN=1 scripts/test.sh       # without the ThreadSanitizer build
+# Then every libFuzzer target (fuzz/, bench/fuzz.sh) runs FUZZ_SECONDS (15)
+# seconds; a crash, leak or sanitizer report fails it (SKIP_FUZZ=1 skips).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh || exit 1
@@ -59,6 +61,15 @@ if [ "${SKIP_TSAN:-0}" != 1 ] && [ "${SKIP_SANITIZE:-0}" != 1 ]; then
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 BUILD_TARGETS="benchline test_sampler test_device test_report" \
 		CTEST_ARGS="-L sampler|worker" run_suite "TSan build (threaded tests)" build-tsan -DCMAKE_BUILD_TYPE=Debug \
 		-DBENCHLINE_TSAN=ON
+fi
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+	echo "== fuzzing: each target ${FUZZ_SECONDS:-15} s"
+	bench/fuzz.sh "${FUZZ_SECONDS:-15}"
+	case $? in
+	0) passed=$((passed + 1)) ;;
+	77) skipped=$((skipped + 1)) ;; # bench/fuzz.sh printed why
+	*) failed=$((failed + 1)); echo "== fuzzing: FAILED (the input that failed is in build-fuzz/crashes/)" ;;
+	esac
 fi
 if [ "$skipped" -gt 0 ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then
 	echo "SKIPPED: the PostgreSQL tests (no initdb/pg_ctl: install the Debian package postgresql)"

@@ -1,6 +1,7 @@
 /* main.c - benchline's entry point: global options and the command table. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,6 +56,10 @@ static void print_help(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* A write past the file size limit (ulimit -f) then fails with EFBIG and
+	 * is reported like a full disk, instead of killing benchline between two
+	 * writes. Children get every signal back to default (lib/proc.c, runner.c). */
+	signal(SIGXFSZ, SIG_IGN);
 	int i = 1;
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {

@@ -60,7 +60,7 @@ void bl_buf_append(struct bl_buf *b, const void *data, size_t n);
 void bl_buf_puts(struct bl_buf *b, const char *s);
 void bl_buf_putc(struct bl_buf *b, char c);
 void bl_buf_printf(struct bl_buf *b, const char *fmt, ...) BL_PRINTF(2, 3);
-void bl_buf_vprintf(struct bl_buf *b, const char *fmt, va_list ap);
+void bl_buf_vprintf(struct bl_buf *b, const char *fmt, va_list ap) BL_PRINTF(2, 0);
 /* Removes trailing whitespace (newlines included). */
 void bl_buf_rtrim(struct bl_buf *b);
 char *bl_buf_detach(struct bl_buf *b);

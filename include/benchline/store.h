@@ -321,8 +321,10 @@ int bl_store_open_case(struct bl_store *s, const struct bl_case_key *key, struct
 		       struct bl_error *err);
 int bl_store_set_case_status(struct bl_store *s, int64_t benchmark_id, const char *status, struct bl_error *err);
 /* Stores a run, its metrics and measurements in one transaction. A second
- * measured run with the same index for the same case is an error; warm-ups
- * are never checked for duplicates. */
+ * measured run with the same index for the same case is an error that
+ * returns BL_STORE_ALREADY_STORED (another sweep of the same case stored it
+ * meanwhile) instead of -1; warm-ups are never checked for duplicates. */
+#define BL_STORE_ALREADY_STORED (-3)
 int bl_store_add_run(struct bl_store *s, const struct bl_run_record *r, int64_t *run_id, struct bl_error *err);
 int bl_store_add_build(struct bl_store *s, const struct bl_build_record *b, struct bl_error *err);
 /* Whether a build with b's repository, commit, machine, key, status and

@@ -16,6 +16,19 @@ git config --global user.email "test@example.org"
 git config --global init.defaultBranch main
 git config --global commit.gpgsign false
 unset BENCHLINE_DB
+# BENCHLINE_WRAPPER="valgrind --error-exitcode=99 ..." runs every benchline
+# call of the test under that command (scripts/valgrind.sh): $BENCHLINE
+# becomes a script that execs it, so pids, signals and exit codes stay the
+# benchline's own.
+if [ -n "${BENCHLINE_WRAPPER:-}" ]; then
+	mkdir -p "$T/wrapper"
+	{
+		echo '#!/bin/sh'
+		printf 'exec %s %q "$@"\n' "$BENCHLINE_WRAPPER" "$BENCHLINE"
+	} >"$T/wrapper/benchline"
+	chmod +x "$T/wrapper/benchline"
+	BENCHLINE=$T/wrapper/benchline
+fi
 
 checks=0
 cleanup() {

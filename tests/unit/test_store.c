@@ -1022,7 +1022,7 @@ static void test_add_run_stores_everything(void **state)
 	struct bl_error err = {{0}};
 	struct bl_run_record dup = r;
 	dup.wall_s = 9.0;
-	assert_int_equal(bl_store_add_run(s, &dup, NULL, &err), -1);
+	assert_int_equal(bl_store_add_run(s, &dup, NULL, &err), BL_STORE_ALREADY_STORED);
 	assert_non_null(strstr(err.msg, "measured run 0 of benchmark"));
 	assert_non_null(strstr(err.msg, "already stored"));
 	char *name = shown(path);
