@@ -208,7 +208,7 @@ static PGresult *raw_pg_exec(const char *target, const char *sql)
 
 static int64_t raw_int(const char *path, const char *sql)
 {
-	if (is_pg()) {
+	if (bl_store_is_postgres(path)) {
 		PGresult *res = raw_pg_exec(path, sql);
 		assert_true(PQntuples(res) >= 1);
 		int64_t v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -229,7 +229,7 @@ static int64_t raw_int(const char *path, const char *sql)
 /* First column of the first row as an owned string ("" for NULL). */
 static char *raw_text(const char *path, const char *sql)
 {
-	if (is_pg()) {
+	if (bl_store_is_postgres(path)) {
 		PGresult *res = raw_pg_exec(path, sql);
 		assert_true(PQntuples(res) >= 1);
 		char *v = bl_xstrdup(PQgetvalue(res, 0, 0));
@@ -1115,7 +1115,7 @@ static void test_batch_transaction(void **state)
 	bl_case_state_release(&st);
 	r = run_record(bid, false, 0, 1.0, m, 1);
 	add_run_ok(s, &r);
-	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), -1);
+	assert_int_equal(bl_store_add_run(s, &r, NULL, &err), BL_STORE_ALREADY_STORED);
 	r = run_record(bid, false, 1, 1.5, m, 1);
 	add_run_ok(s, &r);
 	assert_int_equal(raw_int(path, "SELECT count(*) FROM runs"), 0); /* not visible before the commit */
@@ -2319,6 +2319,132 @@ static void test_export(void **state)
 	free(path);
 }
 
+/* A store with two machines, builds, and cases with warm-ups, metrics, model
+ * measurements and device samples. */
+static void fill_store(const char *target)
+{
+	struct bl_store *s = open_ok(target);
+	struct bl_error err = {{0}};
+	int64_t m1 = add_machine(s, "fp1", "host1"), m2 = add_machine(s, "fp2", "host2");
+	put_commit_ok(s, "/src/repo", SHA_A, 1795707000, "First");
+	put_commit_ok(s, "/src/repo", SHA_B, 1795708000, "Second");
+	struct bl_metric metrics[] = {
+		{.name = (char *)"latency", .value = 0.25, .unit = (char *)"s", .better = BL_BETTER_LOWER},
+		{.name = (char *)"delta", .value = -3.5},
+	};
+	char *measurements[] = {(char *)"{\"model_load_time\":2.5}"};
+	static struct bl_sample y[4];
+	fill_samples(y, 4, 1);
+	const char *shas[] = {SHA_A, SHA_B};
+	for (int c = 0; c < 2; c++)
+		for (int m = 0; m < 2; m++) {
+			struct bl_case_state st;
+			struct bl_case_key k = case_key(m ? m2 : m1, shas[c], "decode", "{\"n\":1}");
+			int64_t bid = open_case_ok(s, &k, &st);
+			bl_case_state_release(&st);
+			struct bl_run_record w = run_record(bid, true, 0, 1.0, NULL, 0);
+			add_run_ok(s, &w);
+			for (int i = 0; i < 2; i++) {
+				struct bl_run_record r = run_record(bid, false, i, 1.0 + i, metrics, 2);
+				r.measurements = measurements;
+				r.n_measurements = 1;
+				r.samples = y;
+				r.n_samples = 4;
+				add_run_ok(s, &r);
+			}
+			assert_int_equal(bl_store_set_case_status(s, bid, BL_CASE_COMPLETE, &err), 0);
+			struct bl_build_record b = {.repository = "/src/repo", .commit_sha = shas[c],
+						    .machine_id = m ? m2 : m1, .build_key = "key", .status = "ok",
+						    .start_unix_ns = 1795707000250000000LL + c, .duration_s = 2.5};
+			assert_int_equal(bl_store_add_build(s, &b, &err), 0);
+		}
+	bl_store_close(s);
+}
+
+/* Row counts of every table, "machines=2 commits=2 ...". */
+static char *row_counts(const char *target)
+{
+	static const char *const tables[] = {"machines", "commits", "benchmarks", "builds", "runs", "metric_values",
+					     "metrics", "model_measurements", "device_measurements"};
+	char buf[512] = "";
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char *sql = bl_xasprintf("SELECT count(*) FROM %s", tables[i]);
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s=%lld", i ? " " : "", tables[i],
+			 (long long)raw_int(target, sql));
+		free(sql);
+	}
+	return bl_xstrdup(buf);
+}
+
+static void copy_ok(const char *from_target, const char *to_target, struct bl_copy_totals *t)
+{
+	struct bl_store *from = open_ok(from_target), *to = open_ok(to_target);
+	struct bl_error err = {{0}};
+	memset(t, 0, sizeof(*t));
+	if (bl_store_copy(from, to, t, &err) != 0)
+		fail_msg("copy %s -> %s: %s", from_target, to_target, err.msg);
+	bl_store_close(from);
+	bl_store_close(to);
+}
+
+/* Copies from into a new store, twice: the first copy holds everything, the second adds nothing. */
+static void copy_twice(const char *from, const char *to)
+{
+	struct bl_copy_totals t;
+	copy_ok(from, to, &t);
+	char *want = row_counts(from), *got = row_counts(to);
+	assert_string_equal(got, want);
+	assert_string_equal(want, "machines=2 commits=2 benchmarks=4 builds=4 runs=12 metric_values=16 metrics=16"
+				  " model_measurements=8 device_measurements=32");
+	assert_int_equal(t.runs_added, 12);
+	assert_int_equal(t.builds_added, 4);
+	assert_int_equal(t.machines_added, 2);
+	copy_ok(from, to, &t);
+	assert_int_equal(t.runs_added, 0);
+	assert_int_equal(t.runs_present, 12);
+	assert_int_equal(t.builds_added, 0);
+	assert_int_equal(t.machines_added, 0);
+	free(got);
+	got = row_counts(to);
+	assert_string_equal(got, want);
+	/* Values come across: the metrics' sum and the negative one. */
+	assert_int_equal(raw_int(to, "SELECT count(*) FROM metrics WHERE value = -3.5"), 8);
+	assert_int_equal(raw_int(to, "SELECT count(*) FROM benchmarks WHERE status = 'complete'"), 4);
+	free(want);
+	free(got);
+}
+
+/* SQLite->SQLite on the SQLite group; SQLite->PG, PG->SQLite and PG->PG on the PostgreSQL one. */
+static void test_copy_directions(void **state)
+{
+	(void)state;
+	char *lite = fresh_path();
+	fill_store(lite);
+	if (!is_pg()) {
+		char *lite2 = fresh_path();
+		copy_twice(lite, lite2);
+		free(lite2);
+		free(lite);
+		return;
+	}
+	char *pg_a = fresh_target(), *pg_b = fresh_target(), *lite2 = fresh_path();
+	copy_twice(lite, pg_a);  /* SQLite -> PostgreSQL */
+	copy_twice(pg_a, lite2); /* PostgreSQL -> SQLite */
+	copy_twice(pg_a, pg_b);  /* PostgreSQL -> PostgreSQL */
+	/* Round trip: the start times and metric values are those of the original. */
+	char *a = raw_text(lite, "SELECT group_concat(started_at || '/' || wall_s, ',') FROM"
+				 " (SELECT started_at, wall_s FROM runs ORDER BY run_id)");
+	char *b = raw_text(lite2, "SELECT group_concat(started_at || '/' || wall_s, ',') FROM"
+				  " (SELECT started_at, wall_s FROM runs ORDER BY run_id)");
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	free(lite);
+	free(lite2);
+	free(pg_a);
+	free(pg_b);
+}
+
 static void test_locked_database(void **state)
 {
 	char *path = fresh_path();
@@ -2715,7 +2841,7 @@ static void test_upgrade_from_v1(void **state)
 
 /* The tests of both backends, then those of one. */
 #define COMMON_TESTS                                                                                                  \
-	cmocka_unit_test(test_export),                                                                                \
+	cmocka_unit_test(test_export), cmocka_unit_test(test_copy_directions),                                        \
 	cmocka_unit_test(test_schema_created), cmocka_unit_test(test_reopen_idempotent),                              \
 		cmocka_unit_test(test_newer_version_refused), cmocka_unit_test(test_foreign_database),                \
 		cmocka_unit_test(test_upgrade_from_version_2), cmocka_unit_test(test_batch_transaction),                \
