@@ -132,28 +132,6 @@ int bl_adp_json_load(const char *path, const char *data, size_t len, json_t **ro
 	return 0;
 }
 
-const char *bl_adp_json_type(const json_t *v)
-{
-	if (!v)
-		return "nothing";
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 int bl_adp_number(const char *path, const char *where, json_t *obj, const char *key, double *out, bool *has,
 		  struct bl_error *err)
 {
@@ -163,7 +141,7 @@ int bl_adp_number(const char *path, const char *where, json_t *obj, const char *
 	if (has && !*has)
 		return 0;
 	if (!json_is_number(v))
-		return bl_fail(err, "%s: %s.%s must be a number, got %s", path, where, key, bl_adp_json_type(v));
+		return bl_fail(err, "%s: %s.%s must be a number, got %s", path, where, key, bl_json_type_name(v));
 	*out = json_number_value(v);
 	return 0;
 }
@@ -176,7 +154,7 @@ int bl_adp_string(const char *path, const char *where, json_t *obj, const char *
 	if (!required && (!v || json_is_null(v)))
 		return 0;
 	if (!json_is_string(v))
-		return bl_fail(err, "%s: %s.%s must be a string, got %s", path, where, key, bl_adp_json_type(v));
+		return bl_fail(err, "%s: %s.%s must be a string, got %s", path, where, key, bl_json_type_name(v));
 	*out = json_string_value(v);
 	return 0;
 }
@@ -186,7 +164,7 @@ int bl_adp_array(const char *path, const char *where, json_t *obj, const char *k
 	json_t *v = json_object_get(obj, key);
 	if (!json_is_array(v))
 		return bl_fail(err, "%s: %s%s%s must be an array, got %s", path, where, *where ? "." : "", key,
-			       bl_adp_json_type(v));
+			       bl_json_type_name(v));
 	*out = v;
 	return 0;
 }

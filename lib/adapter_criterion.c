@@ -47,7 +47,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 	if (!json_is_object(root)) {
 		bl_fail(err,
 			"%s: expected Criterion's estimates.json (an object with \"mean\", \"median\", ...), got %s",
-			path, bl_adp_json_type(root));
+			path, bl_json_type_name(root));
 		goto out;
 	}
 	for (size_t k = 0; estimates[k]; k++) {
@@ -55,7 +55,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 		if (!e || json_is_null(e))
 			continue;
 		if (!json_is_object(e)) {
-			bl_fail(err, "%s: %s must be an object, got %s", path, estimates[k], bl_adp_json_type(e));
+			bl_fail(err, "%s: %s must be an object, got %s", path, estimates[k], bl_json_type_name(e));
 			goto out;
 		}
 		double v;
@@ -72,7 +72,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 		double lo, hi;
 		if (!json_is_object(ci)) {
 			bl_fail(err, "%s: mean.confidence_interval must be an object, got %s", path,
-				bl_adp_json_type(ci));
+				bl_json_type_name(ci));
 			goto out;
 		}
 		if (bl_adp_number(path, "mean.confidence_interval", ci, "lower_bound", &lo, NULL, err) ||

@@ -16,7 +16,7 @@ static int add_array(const char *path, const char *where, json_t *r, const char 
 	if (!arr || json_is_null(arr))
 		return 0;
 	if (!json_is_array(arr))
-		return bl_fail(err, "%s: %s.%s must be an array, got %s", path, where, key, bl_adp_json_type(arr));
+		return bl_fail(err, "%s: %s.%s must be an array, got %s", path, where, key, bl_json_type_name(arr));
 	size_t i;
 	json_t *v;
 	json_array_foreach(arr, i, v)
@@ -24,7 +24,7 @@ static int add_array(const char *path, const char *where, json_t *r, const char 
 		char at[96];
 		snprintf(at, sizeof(at), "%s.%s[%zu]", where, key, i);
 		if (!json_is_number(v))
-			return bl_fail(err, "%s: %s must be a number, got %s", path, at, bl_adp_json_type(v));
+			return bl_fail(err, "%s: %s must be a number, got %s", path, at, bl_json_type_name(v));
 		if (bl_adp_add(out, path, at, name, field, json_number_value(v), unit, BL_BETTER_LOWER, err))
 			return -1;
 	}
@@ -41,7 +41,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 	if (!json_is_object(root) || bl_adp_array(path, "", root, "results", &results, err)) {
 		if (!json_is_object(root))
 			bl_fail(err, "%s: expected hyperfine's JSON export (an object with \"results\"), got %s", path,
-				bl_adp_json_type(root));
+				bl_json_type_name(root));
 		goto out;
 	}
 	size_t i;
@@ -54,7 +54,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 		bool has_user, has_sys;
 		snprintf(where, sizeof(where), "results[%zu]", i);
 		if (!json_is_object(r)) {
-			bl_fail(err, "%s: %s must be an object, got %s", path, where, bl_adp_json_type(r));
+			bl_fail(err, "%s: %s must be an object, got %s", path, where, bl_json_type_name(r));
 			goto out;
 		}
 		json_t *times;

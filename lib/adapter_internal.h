@@ -29,7 +29,6 @@ int bl_adp_string(const char *path, const char *where, json_t *obj, const char *
 		  struct bl_error *err);
 /* A member that must be an array (or object), or fails naming it. */
 int bl_adp_array(const char *path, const char *where, json_t *obj, const char *key, json_t **out, struct bl_error *err);
-const char *bl_adp_json_type(const json_t *v); /* "a string", "an array", ... */
 
 /* The adapters, one per file. */
 extern const struct bl_adapter bl_adapter_gbench;

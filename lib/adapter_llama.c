@@ -20,7 +20,7 @@ static int add_samples(const char *path, const char *where, json_t *t, const cha
 	if (arr && !json_is_null(arr)) {
 		if (!json_is_array(arr))
 			return bl_fail(err, "%s: %s.%s must be an array, got %s", path, where, key,
-				       bl_adp_json_type(arr));
+				       bl_json_type_name(arr));
 		size_t i;
 		json_t *v;
 		json_array_foreach(arr, i, v)
@@ -28,7 +28,7 @@ static int add_samples(const char *path, const char *where, json_t *t, const cha
 			char at[96];
 			snprintf(at, sizeof(at), "%s.%s[%zu]", where, key, i);
 			if (!json_is_number(v))
-				return bl_fail(err, "%s: %s must be a number, got %s", path, at, bl_adp_json_type(v));
+				return bl_fail(err, "%s: %s must be a number, got %s", path, at, bl_json_type_name(v));
 			if (bl_adp_add(out, path, at, name, field, json_number_value(v), unit, better, err))
 				return -1;
 		}
@@ -51,7 +51,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 	bl_strvec_init(&names);
 	if (!json_is_array(root)) {
 		bl_fail(err, "%s: expected llama-bench -o json output (an array of tests), got %s", path,
-			bl_adp_json_type(root));
+			bl_json_type_name(root));
 		goto out;
 	}
 	if (json_array_size(root) == 0) {
@@ -66,7 +66,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 		double np = 0, ng = 0;
 		snprintf(where, sizeof(where), "[%zu]", i);
 		if (!json_is_object(t)) {
-			bl_fail(err, "%s: %s must be an object, got %s", path, where, bl_adp_json_type(t));
+			bl_fail(err, "%s: %s must be an object, got %s", path, where, bl_json_type_name(t));
 			goto out;
 		}
 		if (bl_adp_number(path, where, t, "n_prompt", &np, NULL, err) ||

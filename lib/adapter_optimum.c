@@ -34,7 +34,7 @@ static int add_latency(const char *path, const char *where, const char *target, 
 		char at[192];
 		snprintf(at, sizeof(at), "%s.values[%zu]", where, i);
 		if (!json_is_number(v))
-			return bl_fail(err, "%s: %s must be a number, got %s", path, at, bl_adp_json_type(v));
+			return bl_fail(err, "%s: %s must be a number, got %s", path, at, bl_json_type_name(v));
 		if (bl_adp_add(out, path, at, target, "latency", json_number_value(v), unit, BL_BETTER_LOWER, err))
 			return -1;
 	}
@@ -79,7 +79,7 @@ static int add_target(const char *path, const char *target, json_t *t, struct bl
 		if (!obj || json_is_null(obj))
 			continue;
 		if (!json_is_object(obj))
-			return bl_fail(err, "%s: %s must be an object, got %s", path, where, bl_adp_json_type(obj));
+			return bl_fail(err, "%s: %s must be an object, got %s", path, where, bl_json_type_name(obj));
 		int rc = 0;
 		switch (k) {
 		case 0:
@@ -116,7 +116,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 	size_t before = out->n;
 	if (!json_is_object(report)) {
 		bl_fail(err, "%s: expected optimum-benchmark's benchmark_report.json (an object of targets), got %s",
-			path, bl_adp_json_type(report));
+			path, bl_json_type_name(report));
 		goto out;
 	}
 	const char *target;
@@ -127,7 +127,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 			continue;
 		if (!json_is_object(t)) {
 			bl_fail(err, "%s: %s must be an object (a target with latency, memory, ...), got %s", path,
-				target, bl_adp_json_type(t));
+				target, bl_json_type_name(t));
 			goto out;
 		}
 		if (add_target(path, target, t, out, err))

@@ -19,12 +19,12 @@ static int add_bench(const char *path, json_t *b, size_t i, struct bl_metric_lis
 	snprintf(where, sizeof(where), "benchmarks[%zu]", i);
 	snprintf(swhere, sizeof(swhere), "%s.stats", where);
 	if (!json_is_object(b))
-		return bl_fail(err, "%s: %s must be an object, got %s", path, where, bl_adp_json_type(b));
+		return bl_fail(err, "%s: %s must be an object, got %s", path, where, bl_json_type_name(b));
 	if (bl_adp_string(path, where, b, "fullname", true, &name, err))
 		return -1;
 	stats = json_object_get(b, "stats");
 	if (!json_is_object(stats))
-		return bl_fail(err, "%s: %s.stats must be an object, got %s", path, where, bl_adp_json_type(stats));
+		return bl_fail(err, "%s: %s.stats must be an object, got %s", path, where, bl_json_type_name(stats));
 	for (size_t k = 0; time_stats[k]; k++) {
 		double v;
 		bool has;
@@ -41,7 +41,7 @@ static int add_bench(const char *path, json_t *b, size_t i, struct bl_metric_lis
 	if (!data)
 		return 0;
 	if (!json_is_array(data))
-		return bl_fail(err, "%s: %s.data must be an array, got %s", path, swhere, bl_adp_json_type(data));
+		return bl_fail(err, "%s: %s.data must be an array, got %s", path, swhere, bl_json_type_name(data));
 	size_t j;
 	json_t *v;
 	json_array_foreach(data, j, v)
@@ -49,7 +49,7 @@ static int add_bench(const char *path, json_t *b, size_t i, struct bl_metric_lis
 		char at[96];
 		snprintf(at, sizeof(at), "%s.data[%zu]", swhere, j);
 		if (!json_is_number(v))
-			return bl_fail(err, "%s: %s must be a number, got %s", path, at, bl_adp_json_type(v));
+			return bl_fail(err, "%s: %s must be a number, got %s", path, at, bl_json_type_name(v));
 		if (bl_adp_add(out, path, at, name, "time", json_number_value(v), "s", BL_BETTER_LOWER, err))
 			return -1;
 	}
@@ -65,7 +65,7 @@ static int parse(const char *path, const char *data, size_t len, const struct bl
 	int rc = -1;
 	if (!json_is_object(root)) {
 		bl_fail(err, "%s: expected pytest-benchmark JSON (an object with \"benchmarks\"), got %s", path,
-			bl_adp_json_type(root));
+			bl_json_type_name(root));
 		goto out;
 	}
 	if (bl_adp_array(path, "", root, "benchmarks", &benches, err))

@@ -110,8 +110,10 @@ static void quote_name(struct bl_buf *b, const char *s, size_t bytes)
 	bl_buf_puts(b, bytes > 60 ? "...\"" : "\"");
 }
 
-static const char *json_type_name(const json_t *v)
+const char *bl_json_type_name(const json_t *v)
 {
+	if (!v)
+		return "nothing";
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		return "an object";
@@ -135,7 +137,7 @@ static void parse_measurements(json_t *obj, size_t line, struct bl_protocol_resu
 {
 	json_t *m = json_object_get(obj, "measurements");
 	if (!json_is_object(m)) {
-		diag(out, line, "\"measurements\" must be an object, not %s", json_type_name(m));
+		diag(out, line, "\"measurements\" must be an object, not %s", bl_json_type_name(m));
 		return;
 	}
 	const char *key;
@@ -150,7 +152,7 @@ static void parse_measurements(json_t *obj, size_t line, struct bl_protocol_resu
 		if (why)
 			diag(out, line, "measurement name %s %s; skipped", q.data, why);
 		else if (!json_is_number(v))
-			diag(out, line, "measurement %s is %s, not a number; skipped", q.data, json_type_name(v));
+			diag(out, line, "measurement %s is %s, not a number; skipped", q.data, bl_json_type_name(v));
 		else if (!isfinite(json_number_value(v)))
 			diag(out, line, "measurement %s is not a finite number; skipped", q.data);
 		else
@@ -183,7 +185,7 @@ static void parse_metric(json_t *obj, size_t line, struct bl_protocol_result *ou
 		return;
 	}
 	if (!json_is_string(name)) {
-		diag(out, line, "\"name\" must be a string, not %s", json_type_name(name));
+		diag(out, line, "\"name\" must be a string, not %s", bl_json_type_name(name));
 		return;
 	}
 	const char *why = bad_name(json_string_value(name), json_string_length(name));
@@ -201,7 +203,7 @@ static void parse_metric(json_t *obj, size_t line, struct bl_protocol_result *ou
 		return;
 	}
 	if (!json_is_number(value)) {
-		diag(out, line, "metric \"%s\": \"value\" must be a number, not %s", n, json_type_name(value));
+		diag(out, line, "metric \"%s\": \"value\" must be a number, not %s", n, bl_json_type_name(value));
 		return;
 	}
 	if (!isfinite(json_number_value(value))) {
@@ -211,7 +213,7 @@ static void parse_metric(json_t *obj, size_t line, struct bl_protocol_result *ou
 	const char *unit_s = NULL;
 	if (unit && !json_is_null(unit)) {
 		if (!json_is_string(unit)) {
-			diag(out, line, "metric \"%s\": \"unit\" must be a string, not %s", n, json_type_name(unit));
+			diag(out, line, "metric \"%s\": \"unit\" must be a string, not %s", n, bl_json_type_name(unit));
 			return;
 		}
 		unit_s = json_string_value(unit);
@@ -228,7 +230,7 @@ static void parse_metric(json_t *obj, size_t line, struct bl_protocol_result *ou
 				     n, json_string_value(better));
 			else
 				diag(out, line, "metric \"%s\": \"better\" must be \"lower\" or \"higher\", not %s", n,
-				     json_type_name(better));
+				     bl_json_type_name(better));
 			return;
 		}
 	}
@@ -244,7 +246,7 @@ static void parse_line(const char *s, size_t len, size_t line, struct bl_protoco
 		return;
 	}
 	if (!json_is_object(obj)) {
-		diag(out, line, "expected a JSON object, not %s", json_type_name(obj));
+		diag(out, line, "expected a JSON object, not %s", bl_json_type_name(obj));
 		json_decref(obj);
 		return;
 	}

@@ -27,6 +27,10 @@ struct bl_metric_list {
 	size_t n, cap;
 };
 void bl_metric_list_release(struct bl_metric_list *l);
+/* "an object", "a number", ..., "nothing" for NULL: a jansson value's type
+ * for error messages (the protocol's and the adapters'). */
+struct json_t;
+const char *bl_json_type_name(const struct json_t *v);
 void bl_metric_list_add(struct bl_metric_list *l, const char *name, double value, const char *unit,
 			enum bl_better better);
 
