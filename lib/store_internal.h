@@ -63,6 +63,15 @@ void bl_metric_dict_remember(struct bl_metric_dict *d, const struct bl_metric *m
 void bl_metric_dict_forget(struct bl_metric_dict *d);
 void bl_metric_dict_free(struct bl_metric_dict *d); /* and d itself */
 
+/* Reading device_measurements back (rows ordered by t_ns, then gpu_index
+ * with NULL first): a row starts a new sample unless it is the next GPU of
+ * the sample before it (last: that sample, NULL at the first row; gpu: the
+ * row's gpu_index, -1 for NULL). */
+static inline bool bl_store_row_starts_sample(const struct bl_sample *last, int64_t t_ns, int gpu)
+{
+	return !last || last->t_ns != t_ns || gpu < last->n_gpus || gpu < 0;
+}
+
 /* The columns `show --device` summarises: process and system columns (the
  * same in every GPU's row of a sample), then the per-GPU ones. */
 extern const char *const bl_store_proc_columns[];

@@ -160,8 +160,7 @@ static void run_parts(struct case_rows *c, int64_t run_id, struct bl_run_record 
 		int row = c->si;
 		int64_t t_ns = pg_get_int64(res, row, 1);
 		int gpu = PQgetisnull(res, row, 8) ? -1 : (int)pg_get_int64(res, row, 8);
-		/* A row belongs to the sample before it when it is that sample's next GPU. */
-		if (!x || x->t_ns != t_ns || gpu < x->n_gpus || gpu < 0) {
+		if (bl_store_row_starts_sample(x, t_ns, gpu)) {
 			BL_GROW(c->samp, c->samp_cap, n + 1);
 			x = &c->samp[n++];
 			memset(x, 0, sizeof(*x));

@@ -201,8 +201,7 @@ static int read_run_parts(struct exporter *e, int64_t run_id, struct bl_run_reco
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t t_ns = sqlite3_column_int64(st, 0);
 		int gpu = sqlite3_column_type(st, 7) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 7);
-		/* A row belongs to the sample before it when it is that sample's next GPU. */
-		if (!x || x->t_ns != t_ns || gpu < x->n_gpus || gpu < 0) {
+		if (bl_store_row_starts_sample(x, t_ns, gpu)) {
 			BL_GROW(e->samples, e->samples_cap, n + 1);
 			x = &e->samples[n++];
 			memset(x, 0, sizeof(*x));
