@@ -71,51 +71,6 @@ struct series {
 	int use_log;
 };
 
-/* k-th smallest (0-based) of v, reordering it: Hoare's selection. */
-static double select_kth(double *v, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		double pivot = v[lo + (hi - lo) / 2];
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				double t = v[i];
-				v[i] = v[j];
-				v[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return v[k];
-	}
-	return v[k];
-}
-
-/* Median of v (n >= 1), reordering it. */
-static double median_select(double *v, size_t n)
-{
-	double hi = select_kth(v, n, n / 2);
-	if (n % 2)
-		return hi;
-	double lo = v[0];
-	for (size_t i = 1; i < n / 2; i++) /* after selection, v[0 .. n/2) are the smaller ones */
-		if (v[i] > lo)
-			lo = v[i];
-	return (lo + hi) / 2;
-}
-
 static double median_sorted(const double *v, size_t n)
 {
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -204,7 +159,7 @@ static void estimate_sigma(struct series *s)
 	double *d = bl_xmalloc((s->m - 1) * sizeof(double));
 	for (size_t i = 0; i + 1 < s->m; i++)
 		d[i] = fabs(s->med[i + 1] - s->med[i]);
-	double mad = median_select(d, s->m - 1);
+	double mad = bl_median_inplace(d, s->m - 1);
 	free(d);
 	/* |difference| of two normals has median 0.6745 * sqrt(2) sigma */
 	s->sigma = mad / (0.6745 * sqrt(2.0));
@@ -223,11 +178,11 @@ static void estimate_sigma(struct series *s)
 					dev[k++] = fabs(s->vals[j] - s->med[i]);
 		}
 		if (k >= 10) {
-			double rep_sigma = median_select(dev, k) / 0.6745;
+			double rep_sigma = bl_median_inplace(dev, k) / 0.6745;
 			double *cd = bl_xmalloc(s->m * sizeof(double));
 			for (size_t i = 0; i < s->m; i++)
 				cd[i] = (double)counts[i];
-			double typical = median_select(cd, s->m);
+			double typical = bl_median_inplace(cd, s->m);
 			free(cd);
 			double med_sigma = 1.2533 * rep_sigma / sqrt(typical > 1 ? typical : 1);
 			if (med_sigma < s->sigma)
@@ -456,7 +411,7 @@ static double local_slope(const struct series *s, size_t a, size_t t, size_t b, 
 				scratch[n++] = (s->med[j] - s->med[i]) / ((double)s->pos[j] - (double)s->pos[i]);
 	if (n < 10)
 		return 0;
-	double slope = median_select(scratch, n);
+	double slope = bl_median_inplace(scratch, n);
 	double span = (double)s->pos[b - 1] - (double)s->pos[a];
 	return fabs(slope) * span > 0.5 * s->sigma ? slope : 0;
 }
@@ -503,7 +458,7 @@ static void confirm(const struct series *s, size_t lo, size_t t, size_t hi, cons
 	v->change = 0;
 	if (mwu.p >= o->alpha || !beyond_trend(s, lo, t, hi, scratch + WINDOW * WINDOW))
 		return;
-	double ma = median_select(buf_a, na), mb = median_select(buf_b, nb);
+	double ma = bl_median_inplace(buf_a, na), mb = bl_median_inplace(buf_b, nb);
 	v->before = s->use_log ? exp(ma) : ma;
 	v->after = s->use_log ? exp(mb) : mb;
 	v->change = s->use_log ? expm1(mb - ma) : (mb - ma) / (fabs(ma) > 0 ? fabs(ma) : 1);
@@ -522,7 +477,7 @@ static void effect(const struct series *s, size_t lo, size_t t, size_t hi, doubl
 	int ci = bl_hodges_lehmann(buf_a, na, buf_b, nb, 0.95, &sh);
 	double base = 1;
 	if (!s->use_log) {
-		double ma = median_select(buf_a, na);
+		double ma = bl_median_inplace(buf_a, na);
 		base = fabs(ma) > 0 ? fabs(ma) : 1;
 	}
 	v->change = s->use_log ? expm1(sh.estimate) : sh.estimate / base;

@@ -250,12 +250,6 @@ int bl_report_get_uint(const char **p, uint64_t *v)
 	}
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 double bl_report_quantum(const struct bl_report_series *s, bool coarse)
 {
 	double *med = bl_xmalloc((s->n_pts + 1) * sizeof(double)), *mad = bl_xmalloc((s->n_pts + 1) * sizeof(double));
@@ -273,9 +267,7 @@ double bl_report_quantum(const struct bl_report_series *s, bool coarse)
 	}
 	double q = 0;
 	if (n) {
-		qsort(med, n, sizeof(double), cmp_double);
-		qsort(mad, n, sizeof(double), cmp_double);
-		double typ = med[n / 2], spread = mad[n / 2];
+		double typ = bl_select_kth(med, n, n / 2), spread = bl_select_kth(mad, n, n / 2);
 		if (typ == 0)
 			typ = max_abs;
 		q = typ > 0 ? pow(10, floor(log10(typ)) - 5) : 1;

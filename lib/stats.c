@@ -26,12 +26,51 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+double bl_select_kth(double *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		double pivot = v[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				double t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return v[k];
+	}
+	return v[k];
+}
+
+/* Selection, not a sort: linear time, which matters for the long arrays of
+ * reports (a series' medians) and detection (Theil-Sen slopes). */
 double bl_median_inplace(double *values, size_t n)
 {
 	if (n == 0)
 		return 0;
-	qsort(values, n, sizeof(double), cmp_double);
-	return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+	double hi = bl_select_kth(values, n, n / 2);
+	if (n % 2)
+		return hi;
+	double lo = values[0];
+	for (size_t i = 1; i < n / 2; i++) /* after selection, values[0 .. n/2) are the smaller ones */
+		if (values[i] > lo)
+			lo = values[i];
+	return (lo + hi) / 2;
 }
 
 /*

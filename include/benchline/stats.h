@@ -47,8 +47,11 @@ void bl_summarize(const double *values, size_t n, struct bl_summary *out);
 /* Same, and flags BL_WARN_RESOLUTION when a value is below resolution
  * (resolution <= 0 disables that check). */
 void bl_summarize_res(const double *values, size_t n, double resolution, struct bl_summary *out);
-/* Median of values; sorts the array in place. */
+/* Median of values (0 when n is 0), reordering the array (not sorting it). */
 double bl_median_inplace(double *values, size_t n);
+/* The k-th smallest (0-based, k < n) of v, reordering it so that v[0..k)
+ * are no larger and v(k..n) no smaller: Hoare's selection. */
+double bl_select_kth(double *v, size_t n, size_t k);
 /* Quantile q in [0,1] of an ascending array, numpy's default (linear),
  * bit-for-bit; q outside [0,1] is clamped, n == 0 gives 0. */
 double bl_quantile_sorted(const double *sorted, size_t n, double q);
