@@ -21,9 +21,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NONE UINT32_MAX
 #define DIRECT_KEYS 65536
+#define MAX_PARTS 64
 
 /* Interned strings: an open-addressing table over an arena of chunks. */
 struct intern {
@@ -86,7 +88,8 @@ static const char *intern(struct intern *t, const char *s)
 /* What a set loaded in bulk owns besides its series (bl_series_set.bulk). */
 struct bl_series_bulk {
 	struct intern strings;
-	double *values;
+	double **pools; /* one per part that read values, and the merged slices */
+	size_t n_pools;
 };
 
 struct metric_map {
@@ -104,7 +107,7 @@ struct family {
 	int64_t machine_id;
 };
 
-/* The values of one case for one (name, unit). */
+/* The values of one case for one (name, unit), in a part's pool. */
 struct slot {
 	uint32_t canon, next; /* next slot of the same case, NONE at the end */
 	uint32_t off, n, cap; /* in the pools */
@@ -114,10 +117,12 @@ struct slot {
 struct bcase {
 	int64_t benchmark_id, commit_time;
 	const char *sha, *subject, *status, *suite_hash;
-	uint32_t family, first_slot;
+	uint32_t family, first; /* first: the case's first merged slice, NONE when it has no value */
 	int runs_failed;
 };
 
+/* What every part shares: filled by the metrics and cases, before any value,
+ * and only read while the parts run. */
 struct loader {
 	const struct bl_point_query *q;
 	struct bl_error *err;
@@ -127,24 +132,41 @@ struct loader {
 	uint32_t *by_key; /* metrics index + 1 of keys below DIRECT_KEYS (they are small: a dictionary) */
 	size_t cap_by_key;
 	struct canon *canons;
-	size_t n_canons, cap_canons, cap_typical;
+	size_t n_canons, cap_canons;
 	struct family *families;
 	size_t n_families, cap_families;
 	uint32_t *family_table; /* open addressing: family index, NONE empty */
 	size_t family_cap;
 	struct bcase *cases; /* by benchmark_id */
-	size_t n_cases, cap_cases, memo;
+	size_t n_cases, cap_cases;
+};
+
+/* One part of the values (bl_store_foreach_value_parts): its own slots and
+ * pools, so that parts run at once without locks. */
+struct part_loader {
+	struct loader *ld;
+	struct bl_error err;
+	size_t memo;           /* the last case found */
+	uint32_t *first_slot;  /* by case index, NONE: no slot in this part */
+	int *runs_failed;      /* by case index */
 	struct slot *slots;
 	size_t n_slots, cap_slots;
 	double *values;
 	int32_t *idx;
 	size_t n_values, cap_values, cap_idx;
-	uint32_t *typical_n; /* by canon: the most values a slot has held, the room a new one gets */
+	uint32_t *typical_n;   /* by canon: the most values a slot has held, the room a new one gets */
+};
+
+/* A case's values of one (name, unit) once the parts are merged. */
+struct merged {
+	uint32_t canon, next;
+	uint32_t pool, off, n; /* pool: a part's, or the merged slices' (the last) */
+	enum bl_better better;
 };
 
 static int on_metric(void *vctx, const struct bl_value_metric *m)
 {
-	struct loader *ld = vctx;
+	struct loader *ld = ((struct part_loader *)vctx)->ld;
 	BL_GROW(ld->metrics, ld->cap_metrics, ld->n_metrics + 1);
 	struct metric_map *mm = &ld->metrics[ld->n_metrics++];
 	mm->key = m->key;
@@ -164,9 +186,7 @@ static int on_metric(void *vctx, const struct bl_value_metric *m)
 			mm->canon = (uint32_t)i;
 	if (mm->canon == NONE) {
 		BL_GROW(ld->canons, ld->cap_canons, ld->n_canons + 1);
-		BL_GROW(ld->typical_n, ld->cap_typical, ld->n_canons + 1);
 		ld->canons[ld->n_canons] = (struct canon){.name = name, .unit = unit};
-		ld->typical_n[ld->n_canons] = 0;
 		mm->canon = (uint32_t)ld->n_canons++;
 	}
 	return 0;
@@ -208,7 +228,7 @@ static uint32_t family_of(struct loader *ld, const struct bl_value_case *c)
 
 static int on_case(void *vctx, const struct bl_value_case *c)
 {
-	struct loader *ld = vctx;
+	struct loader *ld = ((struct part_loader *)vctx)->ld;
 	if (ld->q->benchmark && strcmp(ld->q->benchmark, c->name) != 0)
 		return 0;
 	struct intern *t = &ld->bulk->strings;
@@ -221,16 +241,18 @@ static int on_case(void *vctx, const struct bl_value_case *c)
 		.status = intern(t, c->status),
 		.suite_hash = intern(t, c->suite_hash),
 		.family = family_of(ld, c),
-		.first_slot = NONE,
+		.first = NONE,
 	};
 	return 0;
 }
 
-/* The case of benchmark_id (cases come by id), or NULL when it is filtered out. */
-static struct bcase *case_of(struct loader *ld, int64_t benchmark_id)
+/* The index of the case of benchmark_id (cases come by id), or NONE when it
+ * is filtered out. Runs come by id too, so the last answer is tried first. */
+static uint32_t case_of(struct part_loader *p, int64_t benchmark_id)
 {
-	if (ld->memo < ld->n_cases && ld->cases[ld->memo].benchmark_id == benchmark_id)
-		return &ld->cases[ld->memo];
+	const struct loader *ld = p->ld;
+	if (p->memo < ld->n_cases && ld->cases[p->memo].benchmark_id == benchmark_id)
+		return (uint32_t)p->memo;
 	size_t lo = 0, hi = ld->n_cases;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -240,12 +262,12 @@ static struct bcase *case_of(struct loader *ld, int64_t benchmark_id)
 			hi = mid;
 	}
 	if (lo == ld->n_cases || ld->cases[lo].benchmark_id != benchmark_id)
-		return NULL;
-	ld->memo = lo;
-	return &ld->cases[lo];
+		return NONE;
+	p->memo = lo;
+	return (uint32_t)lo;
 }
 
-static const struct metric_map *metric_of(struct loader *ld, int64_t key)
+static const struct metric_map *metric_of(const struct loader *ld, int64_t key)
 {
 	if (key >= 0 && (size_t)key < ld->cap_by_key)
 		return ld->by_key[key] ? &ld->metrics[ld->by_key[key] - 1] : NULL;
@@ -260,56 +282,70 @@ static const struct metric_map *metric_of(struct loader *ld, int64_t key)
 	return lo < ld->n_metrics && ld->metrics[lo].key == key ? &ld->metrics[lo] : NULL;
 }
 
-static uint32_t pool_take(struct loader *ld, uint32_t n)
+/* The part's per-case arrays, made when its first run arrives (every case is known by then). */
+static void part_ready(struct part_loader *p)
 {
-	BL_GROW(ld->values, ld->cap_values, ld->n_values + n);
-	BL_GROW(ld->idx, ld->cap_idx, ld->n_values + n);
-	uint32_t off = (uint32_t)ld->n_values;
-	ld->n_values += n;
+	if (p->first_slot)
+		return;
+	size_t n = p->ld->n_cases ? p->ld->n_cases : 1;
+	p->first_slot = bl_xmalloc(n * sizeof(uint32_t));
+	memset(p->first_slot, 0xff, n * sizeof(uint32_t));
+	p->runs_failed = bl_xcalloc(n, sizeof(int));
+	p->typical_n = bl_xcalloc(p->ld->n_canons ? p->ld->n_canons : 1, sizeof(uint32_t));
+}
+
+static uint32_t pool_take(struct part_loader *p, uint32_t n)
+{
+	BL_GROW(p->values, p->cap_values, p->n_values + n);
+	BL_GROW(p->idx, p->cap_idx, p->n_values + n);
+	uint32_t off = (uint32_t)p->n_values;
+	p->n_values += n;
 	return off;
 }
 
 static int on_value(void *vctx, const struct bl_value_row *v)
 {
-	struct loader *ld = vctx;
-	if (ld->n_values > UINT32_MAX / 4) /* offsets are 32-bit; a slice may still double */
-		return bl_fail(ld->err, "too many values for one report (over %u): narrow it with --metric or "
+	struct part_loader *p = vctx;
+	const struct loader *ld = p->ld;
+	part_ready(p);
+	if (p->n_values > UINT32_MAX / 4) /* offsets are 32-bit; a slice may still double */
+		return bl_fail(&p->err, "too many values for one report (over %u): narrow it with --metric or "
 					"--benchmark", UINT32_MAX / 4);
-	struct bcase *c = case_of(ld, v->benchmark_id);
-	const struct metric_map *mm = c ? metric_of(ld, v->metric_key) : NULL;
+	uint32_t ci = case_of(p, v->benchmark_id);
+	const struct metric_map *mm = ci != NONE ? metric_of(ld, v->metric_key) : NULL;
 	if (!mm || mm->canon == NONE)
 		return 0;
-	uint32_t si = c->first_slot, last = NONE;
-	while (si != NONE && ld->slots[si].canon != mm->canon) {
+	uint32_t si = p->first_slot[ci], last = NONE;
+	while (si != NONE && p->slots[si].canon != mm->canon) {
 		last = si;
-		si = ld->slots[si].next;
+		si = p->slots[si].next;
 	}
 	if (si == NONE) {
-		BL_GROW(ld->slots, ld->cap_slots, ld->n_slots + 1);
-		si = (uint32_t)ld->n_slots++;
-		uint32_t room = ld->typical_n[mm->canon] ? ld->typical_n[mm->canon] : 1;
-		ld->slots[si] = (struct slot){.canon = mm->canon, .next = NONE, .off = pool_take(ld, room), .cap = room,
-					      .better = BL_BETTER_UNKNOWN};
+		BL_GROW(p->slots, p->cap_slots, p->n_slots + 1);
+		si = (uint32_t)p->n_slots++;
+		uint32_t room = p->typical_n[mm->canon] ? p->typical_n[mm->canon] : 1;
+		p->slots[si] = (struct slot){.canon = mm->canon, .next = NONE, .off = pool_take(p, room), .cap = room,
+					     .better = BL_BETTER_UNKNOWN};
 		if (last == NONE)
-			c->first_slot = si;
+			p->first_slot[ci] = si;
 		else
-			ld->slots[last].next = si;
+			p->slots[last].next = si;
 	}
-	struct slot *s = &ld->slots[si];
+	struct slot *s = &p->slots[si];
 	if (s->n == s->cap) {
-		if (s->off + s->cap == ld->n_values) {
-			pool_take(ld, s->cap); /* the slice is last: it grows in place */
+		if (s->off + s->cap == p->n_values) {
+			pool_take(p, s->cap); /* the slice is last: it grows in place */
 		} else {
-			uint32_t off = pool_take(ld, 2 * s->cap);
-			memcpy(ld->values + off, ld->values + s->off, s->n * sizeof(double));
-			memcpy(ld->idx + off, ld->idx + s->off, s->n * sizeof(int32_t));
+			uint32_t off = pool_take(p, 2 * s->cap);
+			memcpy(p->values + off, p->values + s->off, s->n * sizeof(double));
+			memcpy(p->idx + off, p->idx + s->off, s->n * sizeof(int32_t));
 			s->off = off;
 		}
 		s->cap *= 2;
 	}
 	/* by repetition index, as foreach_point orders them; runs come in index order as a rule */
-	double *vals = ld->values + s->off;
-	int32_t *idx = ld->idx + s->off;
+	double *vals = p->values + s->off;
+	int32_t *idx = p->idx + s->off;
 	uint32_t j = s->n++;
 	while (j > 0 && idx[j - 1] > v->index) {
 		vals[j] = vals[j - 1];
@@ -318,8 +354,8 @@ static int on_value(void *vctx, const struct bl_value_row *v)
 	}
 	vals[j] = v->value;
 	idx[j] = v->index;
-	if (s->n > ld->typical_n[mm->canon])
-		ld->typical_n[mm->canon] = s->n; /* new slots get the room the largest one needed */
+	if (s->n > p->typical_n[mm->canon])
+		p->typical_n[mm->canon] = s->n; /* new slots get the room the largest one needed */
 	if (s->better == BL_BETTER_UNKNOWN)
 		s->better = mm->better;
 	return 0;
@@ -327,10 +363,97 @@ static int on_value(void *vctx, const struct bl_value_row *v)
 
 static int on_failed_run(void *vctx, int64_t benchmark_id)
 {
-	struct bcase *c = case_of(vctx, benchmark_id);
-	if (c)
-		c->runs_failed++;
+	struct part_loader *p = vctx;
+	part_ready(p);
+	uint32_t ci = case_of(p, benchmark_id);
+	if (ci != NONE)
+		p->runs_failed[ci]++;
 	return 0;
+}
+
+/* ---- merging the parts --------------------------------------------------------------------------------------- */
+
+struct merger {
+	struct part_loader *parts;
+	unsigned n_parts;
+	struct merged *m;
+	size_t n, cap;
+	double *values; /* slices of a case that more than one part holds */
+	int32_t *idx;
+	size_t n_values, cap_values, cap_idx;
+};
+
+static const int32_t *merged_idx(const struct merger *g, const struct merged *f)
+{
+	return f->pool == g->n_parts ? g->idx + f->off : g->parts[f->pool].idx + f->off;
+}
+
+static const double *merged_values(const struct merger *g, const struct merged *f)
+{
+	return f->pool == g->n_parts ? g->values + f->off : g->parts[f->pool].values + f->off;
+}
+
+/* f and part p's slot sl of the same case and metric, merged by repetition
+ * index (f's first among equals: it comes from earlier runs). */
+static void merge_slice(struct merger *g, struct merged *f, unsigned p, const struct slot *sl)
+{
+	size_t n = (size_t)f->n + sl->n;
+	BL_GROW(g->values, g->cap_values, g->n_values + n);
+	BL_GROW(g->idx, g->cap_idx, g->n_values + n);
+	const double *av = merged_values(g, f), *bv = g->parts[p].values + sl->off;
+	const int32_t *ai = merged_idx(g, f), *bi = g->parts[p].idx + sl->off;
+	double *ov = g->values + g->n_values;
+	int32_t *oi = g->idx + g->n_values;
+	size_t i = 0, j = 0, k = 0;
+	while (i < f->n || j < sl->n) {
+		if (j == sl->n || (i < f->n && ai[i] <= bi[j])) {
+			ov[k] = av[i];
+			oi[k++] = ai[i++];
+		} else {
+			ov[k] = bv[j];
+			oi[k++] = bi[j++];
+		}
+	}
+	f->pool = g->n_parts;
+	f->off = (uint32_t)g->n_values;
+	f->n = (uint32_t)n;
+	g->n_values += n;
+}
+
+/* Every case's slices from every part, in part order (the order of the runs). */
+static void merge_parts(struct loader *ld, struct merger *g)
+{
+	for (size_t ci = 0; ci < ld->n_cases; ci++) {
+		struct bcase *c = &ld->cases[ci];
+		for (unsigned p = 0; p < g->n_parts; p++) {
+			const struct part_loader *pl = &g->parts[p];
+			if (!pl->first_slot)
+				continue; /* the part had no run */
+			c->runs_failed += pl->runs_failed[ci];
+			for (uint32_t si = pl->first_slot[ci]; si != NONE; si = pl->slots[si].next) {
+				const struct slot *sl = &pl->slots[si];
+				uint32_t fi = c->first, last = NONE;
+				while (fi != NONE && g->m[fi].canon != sl->canon) {
+					last = fi;
+					fi = g->m[fi].next;
+				}
+				if (fi == NONE) {
+					BL_GROW(g->m, g->cap, g->n + 1);
+					fi = (uint32_t)g->n++;
+					g->m[fi] = (struct merged){.canon = sl->canon, .next = NONE, .pool = p, .off = sl->off,
+								   .n = sl->n, .better = sl->better};
+					if (last == NONE)
+						c->first = fi;
+					else
+						g->m[last].next = fi;
+				} else {
+					merge_slice(g, &g->m[fi], p, sl);
+					if (g->m[fi].better == BL_BETTER_UNKNOWN)
+						g->m[fi].better = sl->better;
+				}
+			}
+		}
+	}
 }
 
 static int cmp_case_order(const void *a, const void *b)
@@ -359,9 +482,9 @@ static struct bl_series *new_series(struct bl_series **v, size_t *n, size_t *cap
 	return s;
 }
 
-static void add_point(struct bl_series *s, size_t *cap, const struct bcase *c, const double *values, size_t n)
+/* Appends a point to s, whose points array build_set sized beforehand. */
+static void add_point(struct bl_series *s, const struct bcase *c, const double *values, size_t n)
 {
-	BL_GROW(s->points, *cap, s->n_points + 1);
 	s->points[s->n_points++] = (struct bl_series_point){
 		.benchmark_id = c->benchmark_id,
 		.sha = (char *)c->sha,
@@ -375,53 +498,80 @@ static void add_point(struct bl_series *s, size_t *cap, const struct bcase *c, c
 	};
 }
 
-/* Turns the loaded cases into series and failed-case entries. */
-static void build_set(struct loader *ld, struct bl_series_set *out)
+/* Turns the loaded cases into series and failed-case entries; the values
+ * stay in the pools the set's bulk now owns. Two passes: the first makes
+ * the series and counts their points, so that the second writes 2,000,000
+ * points of a long history without growing an array. */
+static void build_set(struct loader *ld, const struct merger *g, struct bl_series_set *out)
 {
 	if (ld->n_cases > 1)
 		qsort(ld->cases, ld->n_cases, sizeof(*ld->cases), cmp_case_order);
 	size_t nf = ld->n_families, nc = ld->n_canons;
 	size_t *series_of = bl_xcalloc(nf * nc + 1, sizeof(size_t)); /* series index + 1 */
 	size_t *failed_of = bl_xcalloc(nf + 1, sizeof(size_t));
-	size_t *caps = NULL, n_caps = 0, cap_caps = 0, *fcaps = NULL, n_fcaps = 0, cap_fcaps = 0, cap_v = 0, cap_f = 0;
-	for (size_t i = 0; i < ld->n_cases; i++) {
-		const struct bcase *c = &ld->cases[i];
-		const struct family *f = &ld->families[c->family];
-		if (c->first_slot == NONE) {
-			size_t *k = &failed_of[c->family];
-			if (!*k) {
-				new_series(&out->failed_cases, &out->n_failed_cases, &cap_f, f);
-				*k = out->n_failed_cases;
-				BL_GROW(fcaps, cap_fcaps, n_fcaps + 1);
-				fcaps[n_fcaps++] = 0;
+	size_t cap_v = 0, cap_f = 0;
+	double *const *pools = ld->bulk->pools;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			for (size_t i = 0; i < out->n; i++) {
+				out->v[i].points = bl_xcalloc(out->v[i].n_points, sizeof(struct bl_series_point));
+				out->v[i].n_points = 0;
 			}
-			add_point(&out->failed_cases[*k - 1], &fcaps[*k - 1], c, NULL, 0);
-			continue;
+			for (size_t i = 0; i < out->n_failed_cases; i++) {
+				out->failed_cases[i].points =
+					bl_xcalloc(out->failed_cases[i].n_points, sizeof(struct bl_series_point));
+				out->failed_cases[i].n_points = 0;
+			}
 		}
-		for (uint32_t si = c->first_slot; si != NONE; si = ld->slots[si].next) {
-			const struct slot *sl = &ld->slots[si];
-			size_t *k = &series_of[c->family * nc + sl->canon];
-			if (!*k) {
-				struct bl_series *s = new_series(&out->v, &out->n, &cap_v, f);
-				const struct canon *cn = &ld->canons[sl->canon];
-				s->metric = bl_xstrdup(cn->name);
-				s->unit = bl_xstrdup(cn->unit);
-				s->better = sl->better;
-				*k = out->n;
-				BL_GROW(caps, cap_caps, n_caps + 1);
-				caps[n_caps++] = 0;
+		for (size_t i = 0; i < ld->n_cases; i++) {
+			const struct bcase *c = &ld->cases[i];
+			const struct family *f = &ld->families[c->family];
+			if (c->first == NONE) {
+				size_t *k = &failed_of[c->family];
+				if (!*k) {
+					new_series(&out->failed_cases, &out->n_failed_cases, &cap_f, f);
+					*k = out->n_failed_cases;
+				}
+				if (pass == 0)
+					out->failed_cases[*k - 1].n_points++;
+				else
+					add_point(&out->failed_cases[*k - 1], c, NULL, 0);
+				continue;
 			}
-			add_point(&out->v[*k - 1], &caps[*k - 1], c, ld->bulk->values + sl->off, sl->n);
+			for (uint32_t fi = c->first; fi != NONE; fi = g->m[fi].next) {
+				const struct merged *m = &g->m[fi];
+				size_t *k = &series_of[c->family * nc + m->canon];
+				if (!*k) {
+					struct bl_series *s = new_series(&out->v, &out->n, &cap_v, f);
+					const struct canon *cn = &ld->canons[m->canon];
+					s->metric = bl_xstrdup(cn->name);
+					s->unit = bl_xstrdup(cn->unit);
+					s->better = m->better;
+					*k = out->n;
+				}
+				if (pass == 0)
+					out->v[*k - 1].n_points++;
+				else
+					add_point(&out->v[*k - 1], c, pools[m->pool] + m->off, m->n);
+			}
 		}
 	}
 	free(series_of);
 	free(failed_of);
-	free(caps);
-	free(fcaps);
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(out->v[0]), bl_series_order);
 	if (out->n_failed_cases > 1)
 		qsort(out->failed_cases, out->n_failed_cases, sizeof(out->failed_cases[0]), bl_series_order);
+}
+
+static void part_release(struct part_loader *p)
+{
+	free(p->first_slot);
+	free(p->runs_failed);
+	free(p->slots);
+	free(p->values);
+	free(p->idx);
+	free(p->typical_n);
 }
 
 int bl_series_load_bulk(struct bl_store *s, const struct bl_point_query *q, struct bl_series_set *out,
@@ -438,27 +588,52 @@ int bl_series_load_bulk(struct bl_store *s, const struct bl_point_query *q, stru
 	ld.q = q;
 	ld.err = err;
 	ld.bulk = bl_xcalloc(1, sizeof(*ld.bulk));
-	ld.memo = NONE;
 	out->bulk = ld.bulk;
-	/* metric keys come in order (metric_of searches them), cases by id (case_of) */
-	static const struct bl_value_visitor visit = {
-		.on_metric = on_metric, .on_case = on_case, .on_value = on_value, .on_failed_run = on_failed_run};
-	int rc = bl_store_foreach_value(s, q->repository, &visit, &ld, err);
-	if (rc == 0) {
-		ld.bulk->values = ld.values;
-		ld.values = NULL;
-		build_set(&ld, out);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = q->threads ? q->threads : cpus > 0 ? (unsigned)cpus : 1;
+	if (n > MAX_PARTS)
+		n = MAX_PARTS;
+	struct part_loader parts[MAX_PARTS];
+	struct bl_value_visitor visit[MAX_PARTS];
+	void *ctx[MAX_PARTS];
+	memset(parts, 0, sizeof(parts));
+	for (unsigned k = 0; k < n; k++) {
+		parts[k].ld = &ld;
+		parts[k].memo = NONE;
+		ctx[k] = &parts[k];
+		/* metric names and cases go to part 0 (store.h) */
+		visit[k] = (struct bl_value_visitor){.on_metric = on_metric, .on_case = on_case, .on_value = on_value,
+						     .on_failed_run = on_failed_run};
 	}
+	int rc = bl_store_foreach_value_parts(s, q->repository, n, visit, ctx, err);
+	if (rc) {
+		for (unsigned k = 0; k < n; k++) /* the lowest part that stopped says why */
+			if (parts[k].err.msg[0]) {
+				*err = parts[k].err;
+				break;
+			}
+	} else {
+		struct merger g = {.parts = parts, .n_parts = n};
+		merge_parts(&ld, &g);
+		ld.bulk->pools = bl_xcalloc(n + 1, sizeof(double *));
+		ld.bulk->n_pools = n + 1;
+		for (unsigned k = 0; k < n; k++) {
+			ld.bulk->pools[k] = parts[k].values;
+			parts[k].values = NULL;
+		}
+		ld.bulk->pools[n] = g.values;
+		build_set(&ld, &g, out);
+		free(g.m);
+		free(g.idx);
+	}
+	for (unsigned k = 0; k < n; k++)
+		part_release(&parts[k]);
 	free(ld.metrics);
 	free(ld.by_key);
 	free(ld.canons);
 	free(ld.families);
 	free(ld.family_table);
 	free(ld.cases);
-	free(ld.slots);
-	free(ld.values);
-	free(ld.idx);
-	free(ld.typical_n);
 	if (rc) {
 		bl_series_set_release(out);
 		return -1;
@@ -474,6 +649,8 @@ void bl_series_bulk_release(struct bl_series_bulk *b)
 		free(b->strings.chunks[i]);
 	free(b->strings.chunks);
 	free(b->strings.slots);
-	free(b->values);
+	for (size_t i = 0; i < b->n_pools; i++)
+		free(b->pools[i]);
+	free(b->pools);
 	free(b);
 }

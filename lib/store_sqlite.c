@@ -171,6 +171,7 @@ static void sqlite_close(struct bl_store *bs)
 	if (s->db)
 		sqlite3_close(s->db);
 	bl_sqlite_free_metric_keys(s);
+	free(s->reader_uri);
 	free(s->path);
 	free(s->base.display_name);
 	free(s);
@@ -194,6 +195,7 @@ static const struct bl_store_ops sqlite_ops = {
 	.case_runs = bl_sqlite_case_runs,
 	.save_detection = bl_sqlite_save_detection,
 	.foreach_value = bl_sqlite_foreach_value,
+	.foreach_value_parts = bl_sqlite_foreach_value_parts,
 };
 
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err)
@@ -260,13 +262,19 @@ int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_erro
 		free(wal);
 		bl_buf_puts(&uri, pending ? "?mode=ro" : "?mode=ro&immutable=1");
 		rc = sqlite3_open_v2(uri.data, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+		/* more readers (store_sqlite_values.c) need no lock on an immutable
+		 * file, and cannot agree on a snapshot of one that may change */
+		if (!pending)
+			s->reader_uri = bl_xstrdup(uri.data);
+		s->reader_immutable = !pending;
 		bl_buf_release(&uri);
 	} else {
 		rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+		if (strcmp(path, ":memory:") != 0)
+			s->reader_uri = bl_xstrdup(path);
 	}
 	if (rc != SQLITE_OK) {
 		int sys = s->db ? sqlite3_system_errno(s->db) : 0;
-		fprintf(stderr, "DEBUG rc=%d ext=%d sys=%d\n", rc, sqlite3_extended_errcode(s->db), sys);
 		if (sys)
 			bl_fail_errno(err, sys, "cannot open store '%s'", path);
 		else

@@ -66,6 +66,7 @@ enum stmt_id {
 	ST_TYPICAL_BUILD,
 	ST_VALUE_METRICS, /* foreach_value (store_sqlite_values.c) */
 	ST_VALUE_CASES,
+	ST_VALUE_BOUNDS,
 	ST_VALUE_RUNS,
 	ST_VALUE_ROWS,
 	ST_COUNT
@@ -76,6 +77,8 @@ struct sqlite_store {
 	sqlite3 *db;                   /* owned */
 	char *path;                    /* owned; the file as given, for messages */
 	int busy_timeout_ms;
+	char *reader_uri;              /* owned; how more connections open this file, NULL: they cannot */
+	bool reader_immutable;         /* reader_uri is an immutable file: no writer to lock out */
 	bool shas_table;               /* temp.query_shas exists on this connection */
 	struct bl_metric_dict *dict;   /* owned by store_sqlite_metrics.c; NULL until the first metric */
 	sqlite3_stmt *stmts[ST_COUNT]; /* owned; prepared on first use */
@@ -170,6 +173,8 @@ int bl_sqlite_case_runs(struct bl_store *bs, int64_t benchmark_id, bl_run_detail
 int bl_sqlite_save_detection(struct bl_store *bs, const struct bl_detection *d, struct bl_error *err);
 int bl_sqlite_foreach_value(struct bl_store *bs, const char *repository, const struct bl_value_visitor *v, void *ctx,
 			    struct bl_error *err);
+int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, unsigned n_parts,
+				  const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err);
 int bl_sqlite_typical_seconds(struct bl_store *bs, int64_t machine_id, const char *name, const char *params_json,
 			      double *run_s, double *build_s, struct bl_error *err);
 

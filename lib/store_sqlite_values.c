@@ -1,19 +1,33 @@
 /*
  * store_sqlite_values.c - foreach_value: every value of a repository in one
- * pass, for reports over whole histories (store.h).
+ * pass, for reports over whole histories (store.h), on one connection or
+ * split over several.
  *
  * foreach_point asks for each case's values with queries of its own, tens of
  * microseconds per case: most of a minute for 10,000 commits x 40 cases x 5
- * metrics. Here four cached statements read everything in key order, in one
- * read transaction: the metric dictionary, the cases (benchmarks by
- * benchmark_id, with their commit), the measured runs (runs by run_id) and
- * the values (metric_values by value_id = run_id * 1000000 + seq). The last
- * two are merged like a sorted join, so no row is looked up by key and no
- * result is sorted. Values of warm-ups and failed runs, and of cases outside
- * the repository, are skipped.
+ * metrics. Here four statements read everything in key order, in one read
+ * transaction: the metric dictionary, the cases (benchmarks by benchmark_id,
+ * with their commit), the measured runs (runs by run_id) and the values
+ * (metric_values by value_id = run_id * 1000000 + seq). The last two are
+ * merged like a sorted join, so no row is looked up by key and no result is
+ * sorted. Values of warm-ups and failed runs, and of cases outside the
+ * repository, are skipped.
+ *
+ * Parts (foreach_value_parts): decoding 10,000,000 rows is seconds of one
+ * CPU, so the runs are cut into ranges of run_id, each read by a thread on a
+ * connection of its own. The connections must read the same snapshot, which
+ * SQLite (built without sqlite3_snapshot_open, as Debian's is) only promises
+ * one connection at a time: a further connection takes the write lock
+ * (BEGIN IMMEDIATE, waiting as long as any writer would) while every reader
+ * starts its read transaction, so nothing can be committed in between, and
+ * lets go before the scan. An immutable file needs no lock. Where this
+ * cannot be had (a database in memory, a read-only file that may change,
+ * the lock not won in time, a connection that will not open) part 0 reads
+ * everything on the store's own connection: the same result, slower.
  */
 #include "store_sqlite_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +38,15 @@ static const char CASES_SQL[] =
 	" FROM benchmarks b JOIN machines m ON m.machine_id = b.machine_id"
 	" LEFT JOIN commits c ON c.repository = b.repository AND c.sha = b.commit_id"
 	" WHERE (?1 IS NULL OR b.repository = ?1) ORDER BY b.benchmark_id";
+/* The bounds of the runs, and the first read of a transaction: its snapshot. */
+static const char BOUNDS_SQL[] =
+	"SELECT coalesce((SELECT min(run_id) FROM runs), 0), coalesce((SELECT max(run_id) FROM runs), -1)";
 static const char RUNS_SQL[] = "SELECT run_id, benchmark_id, idx, status = 'ok' FROM runs"
-			       " WHERE kind = 'measured' ORDER BY run_id";
-static const char ROWS_SQL[] = "SELECT value_id, metric_key, value FROM metric_values ORDER BY value_id";
+			       " WHERE kind = 'measured' AND run_id >= ?1 AND run_id < ?2 ORDER BY run_id";
+static const char ROWS_SQL[] = "SELECT value_id, metric_key, value FROM metric_values"
+			       " WHERE value_id >= ?1 AND value_id < ?2 ORDER BY value_id";
+
+#define MAX_PARTS 64
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -76,27 +96,160 @@ static int next_run(struct run_cursor *c, const struct bl_value_visitor *v, void
 	return 0;
 }
 
-int bl_sqlite_foreach_value(struct bl_store *bs, const char *repository, const struct bl_value_visitor *v, void *ctx,
-			    struct bl_error *err)
+/* One range of runs [lo, hi) and their values, on one connection. */
+struct part {
+	sqlite3 *db;              /* the store's own for part 0, else owned */
+	sqlite3_stmt *rq, *vq;    /* cached (part 0) or owned */
+	int64_t lo, hi;
+	bool any;                 /* every case, else those in cases */
+	const int64_t *cases;
+	size_t n_cases;
+	const struct bl_value_visitor *v;
+	void *ctx;
+	int ret;                  /* what a member returned */
+	int rc;                   /* SQLITE_DONE, or the error that ended the scan */
+};
+
+/* The runs of the range merged with their values (both by key). */
+static void *scan_part(void *arg)
+{
+	struct part *p = arg;
+	sqlite3_bind_int64(p->rq, 1, p->lo);
+	sqlite3_bind_int64(p->rq, 2, p->hi);
+	sqlite3_bind_int64(p->vq, 1, p->lo * BL_SQLITE_VALUES_PER_RUN);
+	sqlite3_bind_int64(p->vq, 2, p->hi * BL_SQLITE_VALUES_PER_RUN);
+	struct run_cursor run = {.st = p->rq, .any = p->any, .cases = p->cases, .n_cases = p->n_cases,
+				 .memo_bench = -1};
+	const struct bl_value_visitor *v = p->v;
+	int ret = next_run(&run, v, p->ctx), rc = SQLITE_DONE;
+	int64_t last_rid = -1;
+	bool take = false;
+	while (ret == 0 && !run.error && (rc = sqlite3_step(p->vq)) == SQLITE_ROW) {
+		int64_t rid = sqlite3_column_int64(p->vq, 0) / BL_SQLITE_VALUES_PER_RUN;
+		if (rid != last_rid) {
+			last_rid = rid;
+			while (ret == 0 && run.left && run.run_id < rid)
+				ret = next_run(&run, v, p->ctx);
+			take = run.left && run.run_id == rid && run.ok && run.wanted;
+		}
+		if (!take || ret)
+			continue;
+		struct bl_value_row row = {
+			.benchmark_id = run.benchmark_id,
+			.index = run.idx,
+			.metric_key = sqlite3_column_int64(p->vq, 1),
+			.value = sqlite3_column_double(p->vq, 2),
+		};
+		if (v->on_value)
+			ret = v->on_value(p->ctx, &row);
+	}
+	if (ret == 0 && rc == SQLITE_DONE)
+		while (ret == 0 && run.left) /* failed runs after the last value */
+			ret = next_run(&run, v, p->ctx);
+	if (ret == 0 && run.error)
+		rc = run.error;
+	p->ret = ret;
+	p->rc = ret ? SQLITE_DONE : rc;
+	sqlite3_reset(p->rq);
+	sqlite3_reset(p->vq);
+	return NULL;
+}
+
+/* Connections of the other parts, opened and in one snapshot with the
+ * store's own (already in its read transaction); returns how many parts
+ * there are (1 when the others could not be had). */
+static unsigned open_parts(struct sqlite_store *s, struct part *parts, unsigned n)
+{
+	if (n <= 1 || !s->reader_uri)
+		return 1;
+	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI |
+		    (s->reader_immutable ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+	sqlite3 *lock = NULL;
+	unsigned got = 1;
+	if (!s->reader_immutable) {
+		if (sqlite3_open_v2(s->reader_uri, &lock, flags, NULL) != SQLITE_OK)
+			goto out;
+		sqlite3_busy_timeout(lock, s->busy_timeout_ms);
+		if (sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			goto out;
+	}
+	/* The store's connection must start its snapshot under the lock too. */
+	sqlite3_stmt *b0 = NULL;
+	if (sqlite3_prepare_v2(s->db, BOUNDS_SQL, -1, &b0, NULL) != SQLITE_OK || sqlite3_step(b0) != SQLITE_ROW) {
+		sqlite3_finalize(b0);
+		goto out;
+	}
+	sqlite3_finalize(b0);
+	for (; got < n; got++) {
+		struct part *p = &parts[got];
+		sqlite3_stmt *b = NULL;
+		if (sqlite3_open_v2(s->reader_uri, &p->db, flags, NULL) != SQLITE_OK)
+			break;
+		sqlite3_busy_timeout(p->db, s->busy_timeout_ms);
+		sqlite3_extended_result_codes(p->db, 1);
+		bool ok = sqlite3_exec(p->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
+			  sqlite3_prepare_v2(p->db, BOUNDS_SQL, -1, &b, NULL) == SQLITE_OK &&
+			  sqlite3_step(b) == SQLITE_ROW &&
+			  sqlite3_prepare_v2(p->db, RUNS_SQL, -1, &p->rq, NULL) == SQLITE_OK &&
+			  sqlite3_prepare_v2(p->db, ROWS_SQL, -1, &p->vq, NULL) == SQLITE_OK;
+		sqlite3_finalize(b);
+		if (!ok) {
+			sqlite3_finalize(p->rq);
+			sqlite3_finalize(p->vq);
+			sqlite3_close(p->db);
+			memset(p, 0, sizeof(*p));
+			break;
+		}
+	}
+out:
+	if (lock) {
+		sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(lock);
+	}
+	return got;
+}
+
+static void close_parts(struct part *parts, unsigned n)
+{
+	for (unsigned k = 1; k < n; k++) {
+		sqlite3_finalize(parts[k].rq);
+		sqlite3_finalize(parts[k].vq);
+		if (parts[k].db) {
+			sqlite3_exec(parts[k].db, "COMMIT", NULL, NULL, NULL);
+			sqlite3_close(parts[k].db);
+		}
+	}
+}
+
+int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, unsigned n_parts,
+				  const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err)
 {
 	struct sqlite_store *s = backend(bs);
 	const char *what = "cannot read the stored values";
 	int64_t *cases = NULL;
 	size_t n_cases = 0, cap = 0;
 	int ret = -1, rc = SQLITE_DONE;
-	/* Read the file through a memory map: a scan of the whole file then
-	 * costs no copy per page (pread). Best effort: without it, reads work. */
-	sqlite3_exec(s->db, "PRAGMA mmap_size = 17179869184", NULL, NULL, NULL);
-	if (bl_sqlite_tx(s, ST_BEGIN, err, what) != 0) {
-		sqlite3_exec(s->db, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
+	struct part parts[MAX_PARTS];
+	memset(parts, 0, sizeof(parts));
+	unsigned n = 1;
+	if (n_parts > MAX_PARTS)
+		n_parts = MAX_PARTS;
+	if (bl_sqlite_tx(s, ST_BEGIN, err, what) != 0)
 		return -1;
-	}
 	sqlite3_stmt *mq = bl_sqlite_stmt(s, ST_VALUE_METRICS, METRICS_SQL, err);
 	sqlite3_stmt *cq = mq ? bl_sqlite_stmt(s, ST_VALUE_CASES, CASES_SQL, err) : NULL;
-	sqlite3_stmt *rq = cq ? bl_sqlite_stmt(s, ST_VALUE_RUNS, RUNS_SQL, err) : NULL;
+	sqlite3_stmt *bq = cq ? bl_sqlite_stmt(s, ST_VALUE_BOUNDS, BOUNDS_SQL, err) : NULL;
+	sqlite3_stmt *rq = bq ? bl_sqlite_stmt(s, ST_VALUE_RUNS, RUNS_SQL, err) : NULL;
 	sqlite3_stmt *vq = rq ? bl_sqlite_stmt(s, ST_VALUE_ROWS, ROWS_SQL, err) : NULL;
 	if (!vq)
 		goto out;
+	n = open_parts(s, parts, n_parts);
+	/* the store's connection is in its snapshot now (or starts it here) */
+	if ((rc = sqlite3_step(bq)) != SQLITE_ROW)
+		goto check;
+	int64_t lo = sqlite3_column_int64(bq, 0), hi = sqlite3_column_int64(bq, 1) + 1;
+	sqlite3_reset(bq);
+	rc = SQLITE_DONE;
 	ret = 0;
 	while (ret == 0 && (rc = sqlite3_step(mq)) == SQLITE_ROW) {
 		struct bl_value_metric m = {
@@ -105,8 +258,8 @@ int bl_sqlite_foreach_value(struct bl_store *bs, const char *repository, const s
 			.unit = (const char *)sqlite3_column_text(mq, 2),
 			.better = bl_store_better_from_text((const char *)sqlite3_column_text(mq, 3)),
 		};
-		if (v->on_metric)
-			ret = v->on_metric(ctx, &m);
+		if (v[0].on_metric)
+			ret = v[0].on_metric(ctx[0], &m);
 	}
 	if (ret || rc != SQLITE_DONE)
 		goto check;
@@ -128,55 +281,72 @@ int bl_sqlite_foreach_value(struct bl_store *bs, const char *repository, const s
 			BL_GROW(cases, cap, n_cases + 1);
 			cases[n_cases++] = c.benchmark_id;
 		}
-		if (v->on_case)
-			ret = v->on_case(ctx, &c);
+		if (v[0].on_case)
+			ret = v[0].on_case(ctx[0], &c);
 	}
 	if (ret || rc != SQLITE_DONE)
 		goto check;
-	struct run_cursor run = {.st = rq, .any = !repository, .cases = cases, .n_cases = n_cases, .memo_bench = -1};
-	ret = next_run(&run, v, ctx);
-	int64_t last_rid = -1;
-	bool take = false;
-	while (ret == 0 && !run.error && (rc = sqlite3_step(vq)) == SQLITE_ROW) {
-		int64_t rid = sqlite3_column_int64(vq, 0) / BL_SQLITE_VALUES_PER_RUN;
-		if (rid != last_rid) {
-			last_rid = rid;
-			while (ret == 0 && run.left && run.run_id < rid)
-				ret = next_run(&run, v, ctx);
-			take = run.left && run.run_id == rid && run.ok && run.wanted;
-		}
-		if (!take || ret)
-			continue;
-		struct bl_value_row row = {
-			.benchmark_id = run.benchmark_id,
-			.index = run.idx,
-			.metric_key = sqlite3_column_int64(vq, 1),
-			.value = sqlite3_column_double(vq, 2),
-		};
-		if (v->on_value)
-			ret = v->on_value(ctx, &row);
+	/* equal ranges of run_id: ids are handed out in order, so the ranges
+	 * hold about as many runs each */
+	parts[0].db = s->db;
+	parts[0].rq = rq;
+	parts[0].vq = vq;
+	for (unsigned k = 0; k < n; k++) {
+		struct part *p = &parts[k];
+		p->lo = lo + (int64_t)((double)(hi - lo) * k / n);
+		p->hi = k + 1 == n ? hi : lo + (int64_t)((double)(hi - lo) * (k + 1) / n);
+		p->any = !repository;
+		p->cases = cases;
+		p->n_cases = n_cases;
+		p->v = &v[k];
+		p->ctx = ctx[k];
 	}
-	if (ret == 0 && rc == SQLITE_DONE)
-		while (ret == 0 && run.left) /* failed runs after the last value */
-			ret = next_run(&run, v, ctx);
-	if (ret == 0 && run.error)
-		rc = run.error;
+	pthread_t threads[MAX_PARTS];
+	bool started[MAX_PARTS] = {false};
+	for (unsigned k = 1; k < n; k++)
+		started[k] = pthread_create(&threads[k], NULL, scan_part, &parts[k]) == 0;
+	scan_part(&parts[0]);
+	for (unsigned k = 1; k < n; k++) {
+		if (started[k])
+			pthread_join(threads[k], NULL);
+		else
+			scan_part(&parts[k]); /* no thread: done here */
+	}
+	for (unsigned k = 0; k < n && ret == 0; k++)
+		ret = parts[k].ret;
+	for (unsigned k = 0; k < n && ret == 0 && rc == SQLITE_DONE; k++)
+		if (parts[k].rc != SQLITE_DONE) {
+			/* the message is the part's connection's */
+			struct sqlite_store other = *s;
+			other.db = parts[k].db;
+			bl_sqlite_fail(&other, parts[k].rc, err, "%s", what);
+			ret = -1;
+		}
 check:
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = bl_sqlite_fail(s, rc, err, "%s", what);
 	if (ret == 0)
 		ret = bl_sqlite_tx(s, ST_COMMIT, err, what);
 out:
+	close_parts(parts, n);
 	if (mq)
 		sqlite3_reset(mq);
 	if (cq)
 		sqlite3_reset(cq);
+	if (bq)
+		sqlite3_reset(bq);
 	if (rq)
 		sqlite3_reset(rq);
 	if (vq)
 		sqlite3_reset(vq);
 	bl_sqlite_rollback(s);
-	sqlite3_exec(s->db, "PRAGMA mmap_size = 0", NULL, NULL, NULL);
 	free(cases);
 	return ret;
+}
+
+int bl_sqlite_foreach_value(struct bl_store *bs, const char *repository, const struct bl_value_visitor *v, void *ctx,
+			    struct bl_error *err)
+{
+	void *ctxs[1] = {ctx};
+	return bl_sqlite_foreach_value_parts(bs, repository, 1, v, ctxs, err);
 }

@@ -161,6 +161,7 @@ struct bl_point_query {
 	size_t n_shas;
 	const char *metric;          /* NULL: every metric */
 	const char *benchmark;       /* NULL: every benchmark */
+	unsigned threads;            /* bl_series_load_bulk: threads reading (0: one per CPU) */
 };
 /* Must not call back into the same store. */
 typedef int (*bl_point_fn)(void *ctx, const struct bl_point *p);
@@ -284,6 +285,10 @@ struct bl_store_ops {
 	void (*rollback)(struct bl_store *s);
 	int (*foreach_value)(struct bl_store *s, const char *repository, const struct bl_value_visitor *v, void *ctx,
 			     struct bl_error *err);
+	/* NULL where the backend reads on one connection only (PostgreSQL):
+	 * bl_store_foreach_value_parts then hands everything to part 0. */
+	int (*foreach_value_parts)(struct bl_store *s, const char *repository, unsigned n_parts,
+				   const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err);
 };
 
 struct bl_store {
@@ -392,6 +397,22 @@ void bl_store_rollback(struct bl_store *s);
  * from a member stops and is returned. */
 int bl_store_foreach_value(struct bl_store *s, const char *repository, const struct bl_value_visitor *v, void *ctx,
 			   struct bl_error *err);
+/* The same read split over n_parts threads, for whole-history reports on
+ * machines with several CPUs. v[0] with ctx[0] gets every metric name and
+ * every case first, on the calling thread. Then the measured runs are cut
+ * into n_parts consecutive ranges of the order runs were stored in: part k's
+ * values and failed runs go to v[k] with ctx[k], on a thread of its own
+ * (part 0 on the calling thread), all parts at once, each in the order of
+ * bl_store_foreach_value; so parts must not share unguarded state. Every
+ * part reads the same snapshot of the store. A backend or a database that
+ * cannot be read that way (PostgreSQL, a database in memory, one that is
+ * read-only but may change, the writer lock not won in time) gives
+ * everything to part 0 and nothing to the others. The first non-zero
+ * return of a member stops its part (the others go on to their ends) and is
+ * returned, the lowest part's when several stop; a member says why through
+ * its own ctx, err says why the store failed. */
+int bl_store_foreach_value_parts(struct bl_store *s, const char *repository, unsigned n_parts,
+				 const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err);
 
 /* Backends (internal): */
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err);

@@ -1895,6 +1895,45 @@ static void test_foreach_value(void **state)
 	assert_int_equal(l.n_values, 10);
 	assert_non_null(strstr(l.values.data, "#9.0=5;"));
 	assert_non_null(strstr(l.cases.data, "#9 a zip"));
+	/* Split over parts: part 0 gets the dictionary and the cases, the parts' values put end to end are
+	 * the single pass's, and on SQLite the second part really reads some (the runs split by run_id). */
+	log_reset(&l);
+	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &value_logger, &l, &err), 0);
+	for (unsigned n = 1; n <= 5; n++) {
+		struct value_log parts[5];
+		struct bl_value_visitor visit[5];
+		void *ctx[5];
+		for (unsigned k = 0; k < n; k++) {
+			memset(&parts[k], 0, sizeof(parts[k]));
+			memcpy(parts[k].ids, l.ids, sizeof(l.ids));
+			log_reset(&parts[k]);
+			visit[k] = value_logger;
+			ctx[k] = &parts[k];
+		}
+		assert_int_equal(bl_store_foreach_value_parts(s, "/src/repo", n, visit, ctx, &err), 0);
+		struct bl_buf joined;
+		bl_buf_init(&joined);
+		int failed = 0;
+		for (unsigned k = 0; k < n; k++) {
+			bl_buf_puts(&joined, parts[k].values.data ? parts[k].values.data : "");
+			failed += parts[k].failed_runs;
+			if (k) {
+				assert_int_equal(parts[k].metrics.len + parts[k].cases.len, 0);
+			}
+		}
+		assert_string_equal(parts[0].metrics.data, l.metrics.data);
+		assert_string_equal(parts[0].cases.data, l.cases.data);
+		assert_string_equal(joined.data, l.values.data);
+		assert_int_equal(failed, l.failed_runs);
+		if (n == 2 && !strcmp(s->ops->name, "sqlite"))
+			assert_true(parts[0].n_values > 0 && parts[1].n_values > 0);
+		bl_buf_release(&joined);
+		for (unsigned k = 0; k < n; k++) {
+			bl_buf_release(&parts[k].metrics);
+			bl_buf_release(&parts[k].cases);
+			bl_buf_release(&parts[k].values);
+		}
+	}
 	/* A repository with nothing stored: nothing of the others leaks in. */
 	log_reset(&l);
 	assert_int_equal(bl_store_foreach_value(s, "/nowhere", &value_logger, &l, &err), 0);
@@ -1959,6 +1998,14 @@ static void same_points(const struct bl_series *a, const struct bl_series *b)
 	}
 }
 
+/* build_history's first case (zip at commit A on host1). */
+static int64_t history_first_case(struct bl_store *s)
+{
+	int64_t ids[4];
+	history_ids(s, 0, ids);
+	return ids[0];
+}
+
 static void test_series_bulk_same(void **state)
 {
 	(void)state;
@@ -1978,15 +2025,23 @@ static void test_series_bulk_same(void **state)
 	int64_t other_machine = open_case_ok(s, &k, &st);
 	bl_case_state_release(&st);
 	add_measured(s, other_machine, 0, "failed", 1, 1); /* every run failed: a failed-case entry */
+	/* Runs of early cases stored last, one with a lower index than the case's first: read in parts,
+	 * these cases' values come from two parts and must still be one slice, by index. */
+	add_measured(s, again, 0, "ok", 0.15, 15);
+	add_measured(s, history_first_case(s), 3, "ok", 0.35, 35);
 	struct bl_point_query queries[] = {
 		{.repository = "/src/repo"}, {0}, {.repository = "/src/repo", .metric = "throughput"},
 		{.repository = "/src/repo", .benchmark = "unzip"}, {.repository = "/nowhere"},
 	};
-	for (size_t qi = 0; qi < sizeof(queries) / sizeof(queries[0]); qi++) {
+	/* and read by 1 to 4 threads (0: one per CPU) */
+	for (size_t qt = 0; qt < 5 * sizeof(queries) / sizeof(queries[0]); qt++) {
+		size_t qi = qt / 5;
+		struct bl_point_query q = queries[qi];
+		q.threads = (unsigned)(qt % 5);
 		struct bl_series_set a, b;
 		struct bl_error err = {{0}};
-		if (bl_series_load(s, &queries[qi], &a, &err) || bl_series_load_bulk(s, &queries[qi], &b, &err))
-			fail_msg("query %zu: %s", qi, err.msg);
+		if (bl_series_load(s, &q, &a, &err) || bl_series_load_bulk(s, &q, &b, &err))
+			fail_msg("query %zu, %u threads: %s", qi, q.threads, err.msg);
 		assert_null(a.bulk);
 		assert_non_null(b.bulk);
 		assert_int_equal(a.n, b.n);
