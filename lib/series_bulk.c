@@ -1,6 +1,6 @@
 /*
  * series_bulk.c - bl_series_load_bulk: the series of a whole history read in
- * one pass of bl_store_foreach_value (series.h).
+ * one pass of bl_store_foreach_value_parts (series.h), on every CPU.
  *
  * bl_series_load asks the store case by case and copies four strings and a
  * values array per point: for 10,000 commits x 40 cases x 5 metrics, 400,000
@@ -9,31 +9,26 @@
  *   direction being the first one a run states;
  * - each case gets a family (name, params, machine) through a hash table and
  *   interned strings (SHAs, subjects, statuses and suite hashes repeat);
- * - values go into one pool: each (case, metric) owns a slice that moves to
- *   the pool's end when it outgrows its room, with the repetition index
- *   beside it, so values are put in index order without sorting a copy;
- * - the cases are then sorted into the store's order (commit time, SHA,
- *   suite hash, id) and turned into points whose strings and values are
- *   borrowed from the arena the set owns.
+ * - the values are read by several parts at once while part 0's thread
+ *   reads the cases; a part keeps its own cases by benchmark_id (a hash
+ *   table, the last one tried first: a run's values come together) and its
+ *   own pool, in which each (case, metric) owns a slice that moves to the
+ *   pool's end when it outgrows its room, with the repetition index beside
+ *   each value, so values are put in index order without sorting a copy;
+ * - series_bulk_set.c then merges the parts case by case (the rare case
+ *   whose runs two parts read is merged by repetition index, which is unique
+ *   per case), sorts the cases into the store's order (commit time, SHA,
+ *   suite hash, id) and turns them into points whose strings and values are
+ *   borrowed from what the set owns.
  * The result is the set bl_series_load makes for the same query.
  */
-#include "benchline/series.h"
+#include "series_bulk_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define NONE UINT32_MAX
 #define DIRECT_KEYS 65536
-#define MAX_PARTS 64
-
-/* Interned strings: an open-addressing table over an arena of chunks. */
-struct intern {
-	const char **slots;
-	size_t cap, n;
-	char **chunks;
-	size_t n_chunks, cap_chunks, chunk_used, chunk_size;
-};
 
 static uint64_t hash_str(const char *s, uint64_t h)
 {
@@ -57,7 +52,7 @@ static char *arena_copy(struct intern *t, const char *s)
 	return p;
 }
 
-static const char *intern(struct intern *t, const char *s)
+const char *bl_bulk_intern(struct intern *t, const char *s)
 {
 	if (!s)
 		return "";
@@ -85,84 +80,7 @@ static const char *intern(struct intern *t, const char *s)
 	return t->slots[k] = arena_copy(t, s);
 }
 
-/* What a set loaded in bulk owns besides its series (bl_series_set.bulk). */
-struct bl_series_bulk {
-	struct intern strings;
-	double **pools; /* one per part that read values, and the merged slices */
-	size_t n_pools;
-};
-
-struct metric_map {
-	int64_t key;
-	uint32_t canon; /* NONE: filtered out */
-	enum bl_better better;
-};
-
-struct canon {
-	const char *name, *unit; /* interned; no unit is "", as bl_series_load has it */
-};
-
-struct family {
-	const char *name, *params, *machine; /* interned */
-	int64_t machine_id;
-};
-
-/* The values of one case for one (name, unit), in a part's pool. */
-struct slot {
-	uint32_t canon, next; /* next slot of the same case, NONE at the end */
-	uint32_t off, n, cap; /* in the pools */
-	enum bl_better better;
-};
-
-struct bcase {
-	int64_t benchmark_id, commit_time;
-	const char *sha, *subject, *status, *suite_hash;
-	uint32_t family, first; /* first: the case's first merged slice, NONE when it has no value */
-	int runs_failed;
-};
-
-/* What every part shares: filled by the metrics and cases, before any value,
- * and only read while the parts run. */
-struct loader {
-	const struct bl_point_query *q;
-	struct bl_error *err;
-	struct bl_series_bulk *bulk;
-	struct metric_map *metrics;
-	size_t n_metrics, cap_metrics;
-	uint32_t *by_key; /* metrics index + 1 of keys below DIRECT_KEYS (they are small: a dictionary) */
-	size_t cap_by_key;
-	struct canon *canons;
-	size_t n_canons, cap_canons;
-	struct family *families;
-	size_t n_families, cap_families;
-	uint32_t *family_table; /* open addressing: family index, NONE empty */
-	size_t family_cap;
-	struct bcase *cases; /* by benchmark_id */
-	size_t n_cases, cap_cases;
-};
-
-/* One part of the values (bl_store_foreach_value_parts): its own slots and
- * pools, so that parts run at once without locks. */
-struct part_loader {
-	struct loader *ld;
-	struct bl_error err;
-	size_t memo;           /* the last case found */
-	uint32_t *first_slot;  /* by case index, NONE: no slot in this part */
-	int *runs_failed;      /* by case index */
-	struct slot *slots;
-	size_t n_slots, cap_slots;
-	double *values;
-	int32_t *idx;
-	size_t n_values, cap_values, cap_idx;
-	uint32_t *typical_n;   /* by canon: the most values a slot has held, the room a new one gets */
-};
-
-/* A case's values of one (name, unit) once the parts are merged. */
-struct merged {
-	uint32_t canon, next;
-	uint32_t pool, off, n; /* pool: a part's, or the merged slices' (the last) */
-	enum bl_better better;
-};
+/* ---- metrics and cases (part 0's thread) ---------------------------------------------------------------------- */
 
 static int on_metric(void *vctx, const struct bl_value_metric *m)
 {
@@ -180,7 +98,7 @@ static int on_metric(void *vctx, const struct bl_value_metric *m)
 	}
 	if (ld->q->metric && strcmp(ld->q->metric, m->name) != 0)
 		return 0;
-	const char *name = intern(&ld->bulk->strings, m->name), *unit = intern(&ld->bulk->strings, m->unit);
+	const char *name = bl_bulk_intern(&ld->bulk->strings, m->name), *unit = bl_bulk_intern(&ld->bulk->strings, m->unit);
 	for (size_t i = 0; i < ld->n_canons; i++)
 		if (ld->canons[i].name == name && ld->canons[i].unit == unit)
 			mm->canon = (uint32_t)i;
@@ -195,8 +113,8 @@ static int on_metric(void *vctx, const struct bl_value_metric *m)
 static uint32_t family_of(struct loader *ld, const struct bl_value_case *c)
 {
 	struct intern *t = &ld->bulk->strings;
-	const char *name = intern(t, c->name), *params = intern(t, c->params_json ? c->params_json : "{}"),
-		   *machine = intern(t, c->machine);
+	const char *name = bl_bulk_intern(t, c->name), *params = bl_bulk_intern(t, c->params_json ? c->params_json : "{}"),
+		   *machine = bl_bulk_intern(t, c->machine);
 	if (2 * (ld->n_families + 1) > ld->family_cap) {
 		size_t cap = ld->family_cap ? 2 * ld->family_cap : 256;
 		free(ld->family_table);
@@ -236,36 +154,17 @@ static int on_case(void *vctx, const struct bl_value_case *c)
 	ld->cases[ld->n_cases++] = (struct bcase){
 		.benchmark_id = c->benchmark_id,
 		.commit_time = c->commit_time,
-		.sha = intern(t, c->commit_sha),
-		.subject = intern(t, c->subject),
-		.status = intern(t, c->status),
-		.suite_hash = intern(t, c->suite_hash),
+		.sha = bl_bulk_intern(t, c->commit_sha),
+		.subject = bl_bulk_intern(t, c->subject),
+		.status = bl_bulk_intern(t, c->status),
+		.suite_hash = bl_bulk_intern(t, c->suite_hash),
 		.family = family_of(ld, c),
 		.first = NONE,
 	};
 	return 0;
 }
 
-/* The index of the case of benchmark_id (cases come by id), or NONE when it
- * is filtered out. Runs come by id too, so the last answer is tried first. */
-static uint32_t case_of(struct part_loader *p, int64_t benchmark_id)
-{
-	const struct loader *ld = p->ld;
-	if (p->memo < ld->n_cases && ld->cases[p->memo].benchmark_id == benchmark_id)
-		return (uint32_t)p->memo;
-	size_t lo = 0, hi = ld->n_cases;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ld->cases[mid].benchmark_id < benchmark_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == ld->n_cases || ld->cases[lo].benchmark_id != benchmark_id)
-		return NONE;
-	p->memo = lo;
-	return (uint32_t)lo;
-}
+/* ---- values (every part's thread) ----------------------------------------------------------------------------- */
 
 static const struct metric_map *metric_of(const struct loader *ld, int64_t key)
 {
@@ -282,16 +181,50 @@ static const struct metric_map *metric_of(const struct loader *ld, int64_t key)
 	return lo < ld->n_metrics && ld->metrics[lo].key == key ? &ld->metrics[lo] : NULL;
 }
 
-/* The part's per-case arrays, made when its first run arrives (every case is known by then). */
-static void part_ready(struct part_loader *p)
+static size_t slot_of_id(int64_t id, size_t cap)
 {
-	if (p->first_slot)
-		return;
-	size_t n = p->ld->n_cases ? p->ld->n_cases : 1;
-	p->first_slot = bl_xmalloc(n * sizeof(uint32_t));
-	memset(p->first_slot, 0xff, n * sizeof(uint32_t));
-	p->runs_failed = bl_xcalloc(n, sizeof(int));
-	p->typical_n = bl_xcalloc(p->ld->n_canons ? p->ld->n_canons : 1, sizeof(uint32_t));
+	return (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL >> 17) & (cap - 1);
+}
+
+const struct pcase *bl_bulk_part_case(const struct part_loader *p, int64_t benchmark_id)
+{
+	if (!p->table_cap)
+		return NULL;
+	for (size_t k = slot_of_id(benchmark_id, p->table_cap); p->table[k] != NONE; k = (k + 1) & (p->table_cap - 1))
+		if (p->cases[p->table[k]].benchmark_id == benchmark_id)
+			return &p->cases[p->table[k]];
+	return NULL;
+}
+
+/* The part's case of benchmark_id, made when first met. Runs come by
+ * run_id, so a case's runs come together: the last one is tried first. */
+static struct pcase *part_case(struct part_loader *p, int64_t benchmark_id)
+{
+	if (p->memo != NONE && p->cases[p->memo].benchmark_id == benchmark_id)
+		return &p->cases[p->memo];
+	if (2 * (p->n_cases + 1) > p->table_cap) {
+		size_t cap = p->table_cap ? 2 * p->table_cap : 1024;
+		free(p->table);
+		p->table = bl_xmalloc(cap * sizeof(uint32_t));
+		memset(p->table, 0xff, cap * sizeof(uint32_t));
+		p->table_cap = cap;
+		for (size_t i = 0; i < p->n_cases; i++) {
+			size_t k = slot_of_id(p->cases[i].benchmark_id, cap);
+			while (p->table[k] != NONE)
+				k = (k + 1) & (cap - 1);
+			p->table[k] = (uint32_t)i;
+		}
+	}
+	size_t k = slot_of_id(benchmark_id, p->table_cap);
+	for (; p->table[k] != NONE; k = (k + 1) & (p->table_cap - 1))
+		if (p->cases[p->table[k]].benchmark_id == benchmark_id) {
+			p->memo = p->table[k];
+			return &p->cases[p->memo];
+		}
+	BL_GROW(p->cases, p->cap_cases, p->n_cases + 1);
+	p->cases[p->n_cases] = (struct pcase){.benchmark_id = benchmark_id, .first_slot = NONE};
+	p->table[k] = p->memo = (uint32_t)p->n_cases++;
+	return &p->cases[p->memo];
 }
 
 static uint32_t pool_take(struct part_loader *p, uint32_t n)
@@ -307,15 +240,16 @@ static int on_value(void *vctx, const struct bl_value_row *v)
 {
 	struct part_loader *p = vctx;
 	const struct loader *ld = p->ld;
-	part_ready(p);
 	if (p->n_values > UINT32_MAX / 4) /* offsets are 32-bit; a slice may still double */
 		return bl_fail(&p->err, "too many values for one report (over %u): narrow it with --metric or "
 					"--benchmark", UINT32_MAX / 4);
-	uint32_t ci = case_of(p, v->benchmark_id);
-	const struct metric_map *mm = ci != NONE ? metric_of(ld, v->metric_key) : NULL;
+	const struct metric_map *mm = metric_of(ld, v->metric_key);
 	if (!mm || mm->canon == NONE)
 		return 0;
-	uint32_t si = p->first_slot[ci], last = NONE;
+	if (!p->typical_n)
+		p->typical_n = bl_xcalloc(ld->n_canons ? ld->n_canons : 1, sizeof(uint32_t));
+	struct pcase *c = part_case(p, v->benchmark_id);
+	uint32_t si = c->first_slot, last = NONE;
 	while (si != NONE && p->slots[si].canon != mm->canon) {
 		last = si;
 		si = p->slots[si].next;
@@ -327,7 +261,7 @@ static int on_value(void *vctx, const struct bl_value_row *v)
 		p->slots[si] = (struct slot){.canon = mm->canon, .next = NONE, .off = pool_take(p, room), .cap = room,
 					     .better = BL_BETTER_UNKNOWN};
 		if (last == NONE)
-			p->first_slot[ci] = si;
+			c->first_slot = si;
 		else
 			p->slots[last].next = si;
 	}
@@ -363,211 +297,16 @@ static int on_value(void *vctx, const struct bl_value_row *v)
 
 static int on_failed_run(void *vctx, int64_t benchmark_id)
 {
-	struct part_loader *p = vctx;
-	part_ready(p);
-	uint32_t ci = case_of(p, benchmark_id);
-	if (ci != NONE)
-		p->runs_failed[ci]++;
+	part_case(vctx, benchmark_id)->runs_failed++;
 	return 0;
 }
 
-/* ---- merging the parts --------------------------------------------------------------------------------------- */
-
-struct merger {
-	struct part_loader *parts;
-	unsigned n_parts;
-	struct merged *m;
-	size_t n, cap;
-	double *values; /* slices of a case that more than one part holds */
-	int32_t *idx;
-	size_t n_values, cap_values, cap_idx;
-};
-
-static const int32_t *merged_idx(const struct merger *g, const struct merged *f)
-{
-	return f->pool == g->n_parts ? g->idx + f->off : g->parts[f->pool].idx + f->off;
-}
-
-static const double *merged_values(const struct merger *g, const struct merged *f)
-{
-	return f->pool == g->n_parts ? g->values + f->off : g->parts[f->pool].values + f->off;
-}
-
-/* f and part p's slot sl of the same case and metric, merged by repetition
- * index (f's first among equals: it comes from earlier runs). */
-static void merge_slice(struct merger *g, struct merged *f, unsigned p, const struct slot *sl)
-{
-	size_t n = (size_t)f->n + sl->n;
-	BL_GROW(g->values, g->cap_values, g->n_values + n);
-	BL_GROW(g->idx, g->cap_idx, g->n_values + n);
-	const double *av = merged_values(g, f), *bv = g->parts[p].values + sl->off;
-	const int32_t *ai = merged_idx(g, f), *bi = g->parts[p].idx + sl->off;
-	double *ov = g->values + g->n_values;
-	int32_t *oi = g->idx + g->n_values;
-	size_t i = 0, j = 0, k = 0;
-	while (i < f->n || j < sl->n) {
-		if (j == sl->n || (i < f->n && ai[i] <= bi[j])) {
-			ov[k] = av[i];
-			oi[k++] = ai[i++];
-		} else {
-			ov[k] = bv[j];
-			oi[k++] = bi[j++];
-		}
-	}
-	f->pool = g->n_parts;
-	f->off = (uint32_t)g->n_values;
-	f->n = (uint32_t)n;
-	g->n_values += n;
-}
-
-/* Every case's slices from every part, in part order (the order of the runs). */
-static void merge_parts(struct loader *ld, struct merger *g)
-{
-	for (size_t ci = 0; ci < ld->n_cases; ci++) {
-		struct bcase *c = &ld->cases[ci];
-		for (unsigned p = 0; p < g->n_parts; p++) {
-			const struct part_loader *pl = &g->parts[p];
-			if (!pl->first_slot)
-				continue; /* the part had no run */
-			c->runs_failed += pl->runs_failed[ci];
-			for (uint32_t si = pl->first_slot[ci]; si != NONE; si = pl->slots[si].next) {
-				const struct slot *sl = &pl->slots[si];
-				uint32_t fi = c->first, last = NONE;
-				while (fi != NONE && g->m[fi].canon != sl->canon) {
-					last = fi;
-					fi = g->m[fi].next;
-				}
-				if (fi == NONE) {
-					BL_GROW(g->m, g->cap, g->n + 1);
-					fi = (uint32_t)g->n++;
-					g->m[fi] = (struct merged){.canon = sl->canon, .next = NONE, .pool = p, .off = sl->off,
-								   .n = sl->n, .better = sl->better};
-					if (last == NONE)
-						c->first = fi;
-					else
-						g->m[last].next = fi;
-				} else {
-					merge_slice(g, &g->m[fi], p, sl);
-					if (g->m[fi].better == BL_BETTER_UNKNOWN)
-						g->m[fi].better = sl->better;
-				}
-			}
-		}
-	}
-}
-
-static int cmp_case_order(const void *a, const void *b)
-{
-	const struct bcase *x = a, *y = b;
-	if (x->commit_time != y->commit_time)
-		return x->commit_time < y->commit_time ? -1 : 1;
-	int c = x->sha == y->sha ? 0 : strcmp(x->sha, y->sha);
-	if (!c)
-		c = x->suite_hash == y->suite_hash ? 0 : strcmp(x->suite_hash, y->suite_hash);
-	if (!c)
-		c = (x->benchmark_id > y->benchmark_id) - (x->benchmark_id < y->benchmark_id);
-	return c;
-}
-
-static struct bl_series *new_series(struct bl_series **v, size_t *n, size_t *cap, const struct family *f)
-{
-	BL_GROW(*v, *cap, *n + 1);
-	struct bl_series *s = &(*v)[(*n)++];
-	memset(s, 0, sizeof(*s));
-	s->name = bl_xstrdup(f->name);
-	s->params_json = bl_xstrdup(f->params);
-	s->label = bl_case_label(f->name, f->params);
-	s->machine_id = f->machine_id;
-	s->machine = bl_xstrdup(f->machine);
-	return s;
-}
-
-/* Appends a point to s, whose points array build_set sized beforehand. */
-static void add_point(struct bl_series *s, const struct bcase *c, const double *values, size_t n)
-{
-	s->points[s->n_points++] = (struct bl_series_point){
-		.benchmark_id = c->benchmark_id,
-		.sha = (char *)c->sha,
-		.subject = (char *)c->subject,
-		.commit_time = c->commit_time,
-		.status = (char *)c->status,
-		.suite_hash = (char *)c->suite_hash,
-		.values = (double *)values,
-		.n_values = n,
-		.runs_failed = c->runs_failed,
-	};
-}
-
-/* Turns the loaded cases into series and failed-case entries; the values
- * stay in the pools the set's bulk now owns. Two passes: the first makes
- * the series and counts their points, so that the second writes 2,000,000
- * points of a long history without growing an array. */
-static void build_set(struct loader *ld, const struct merger *g, struct bl_series_set *out)
-{
-	if (ld->n_cases > 1)
-		qsort(ld->cases, ld->n_cases, sizeof(*ld->cases), cmp_case_order);
-	size_t nf = ld->n_families, nc = ld->n_canons;
-	size_t *series_of = bl_xcalloc(nf * nc + 1, sizeof(size_t)); /* series index + 1 */
-	size_t *failed_of = bl_xcalloc(nf + 1, sizeof(size_t));
-	size_t cap_v = 0, cap_f = 0;
-	double *const *pools = ld->bulk->pools;
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1) {
-			for (size_t i = 0; i < out->n; i++) {
-				out->v[i].points = bl_xcalloc(out->v[i].n_points, sizeof(struct bl_series_point));
-				out->v[i].n_points = 0;
-			}
-			for (size_t i = 0; i < out->n_failed_cases; i++) {
-				out->failed_cases[i].points =
-					bl_xcalloc(out->failed_cases[i].n_points, sizeof(struct bl_series_point));
-				out->failed_cases[i].n_points = 0;
-			}
-		}
-		for (size_t i = 0; i < ld->n_cases; i++) {
-			const struct bcase *c = &ld->cases[i];
-			const struct family *f = &ld->families[c->family];
-			if (c->first == NONE) {
-				size_t *k = &failed_of[c->family];
-				if (!*k) {
-					new_series(&out->failed_cases, &out->n_failed_cases, &cap_f, f);
-					*k = out->n_failed_cases;
-				}
-				if (pass == 0)
-					out->failed_cases[*k - 1].n_points++;
-				else
-					add_point(&out->failed_cases[*k - 1], c, NULL, 0);
-				continue;
-			}
-			for (uint32_t fi = c->first; fi != NONE; fi = g->m[fi].next) {
-				const struct merged *m = &g->m[fi];
-				size_t *k = &series_of[c->family * nc + m->canon];
-				if (!*k) {
-					struct bl_series *s = new_series(&out->v, &out->n, &cap_v, f);
-					const struct canon *cn = &ld->canons[m->canon];
-					s->metric = bl_xstrdup(cn->name);
-					s->unit = bl_xstrdup(cn->unit);
-					s->better = m->better;
-					*k = out->n;
-				}
-				if (pass == 0)
-					out->v[*k - 1].n_points++;
-				else
-					add_point(&out->v[*k - 1], c, pools[m->pool] + m->off, m->n);
-			}
-		}
-	}
-	free(series_of);
-	free(failed_of);
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(out->v[0]), bl_series_order);
-	if (out->n_failed_cases > 1)
-		qsort(out->failed_cases, out->n_failed_cases, sizeof(out->failed_cases[0]), bl_series_order);
-}
+/* ---- the load ------------------------------------------------------------------------------------------------ */
 
 static void part_release(struct part_loader *p)
 {
-	free(p->first_slot);
-	free(p->runs_failed);
+	free(p->cases);
+	free(p->table);
 	free(p->slots);
 	free(p->values);
 	free(p->idx);
@@ -586,7 +325,6 @@ int bl_series_load_bulk(struct bl_store *s, const struct bl_point_query *q, stru
 	struct loader ld;
 	memset(&ld, 0, sizeof(ld));
 	ld.q = q;
-	ld.err = err;
 	ld.bulk = bl_xcalloc(1, sizeof(*ld.bulk));
 	out->bulk = ld.bulk;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -613,18 +351,7 @@ int bl_series_load_bulk(struct bl_store *s, const struct bl_point_query *q, stru
 				break;
 			}
 	} else {
-		struct merger g = {.parts = parts, .n_parts = n};
-		merge_parts(&ld, &g);
-		ld.bulk->pools = bl_xcalloc(n + 1, sizeof(double *));
-		ld.bulk->n_pools = n + 1;
-		for (unsigned k = 0; k < n; k++) {
-			ld.bulk->pools[k] = parts[k].values;
-			parts[k].values = NULL;
-		}
-		ld.bulk->pools[n] = g.values;
-		build_set(&ld, &g, out);
-		free(g.m);
-		free(g.idx);
+		bl_bulk_build_set(&ld, parts, n, out);
 	}
 	for (unsigned k = 0; k < n; k++)
 		part_release(&parts[k]);

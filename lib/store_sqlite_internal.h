@@ -65,6 +65,7 @@ enum stmt_id {
 	ST_TYPICAL_RUN,
 	ST_TYPICAL_BUILD,
 	ST_VALUE_METRICS, /* foreach_value (store_sqlite_values.c) */
+	ST_VALUE_IDS,
 	ST_VALUE_CASES,
 	ST_VALUE_BOUNDS,
 	ST_VALUE_RUNS,

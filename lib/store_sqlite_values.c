@@ -28,6 +28,7 @@
 #include "store_sqlite_internal.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,7 @@ static const char CASES_SQL[] =
 	" FROM benchmarks b JOIN machines m ON m.machine_id = b.machine_id"
 	" LEFT JOIN commits c ON c.repository = b.repository AND c.sha = b.commit_id"
 	" WHERE (?1 IS NULL OR b.repository = ?1) ORDER BY b.benchmark_id";
+static const char IDS_SQL[] = "SELECT benchmark_id FROM benchmarks WHERE repository = ?1";
 /* The bounds of the runs, and the first read of a transaction: its snapshot. */
 static const char BOUNDS_SQL[] =
 	"SELECT coalesce((SELECT min(run_id) FROM runs), 0), coalesce((SELECT max(run_id) FROM runs), -1)";
@@ -96,11 +98,19 @@ static int next_run(struct run_cursor *c, const struct bl_value_visitor *v, void
 	return 0;
 }
 
-/* One range of runs [lo, hi) and their values, on one connection. */
+/* The ranges of runs the parts take, one at a time, until none is left. */
+struct chunks {
+	int64_t lo, hi;           /* every run_id */
+	unsigned n;
+	atomic_uint next;
+	atomic_bool stop;         /* a part failed: the others stop at their next range */
+};
+
+/* One part: a connection and the ranges of runs it took. */
 struct part {
 	sqlite3 *db;              /* the store's own for part 0, else owned */
 	sqlite3_stmt *rq, *vq;    /* cached (part 0) or owned */
-	int64_t lo, hi;
+	struct chunks *chunks;
 	bool any;                 /* every case, else those in cases */
 	const int64_t *cases;
 	size_t n_cases;
@@ -110,14 +120,13 @@ struct part {
 	int rc;                   /* SQLITE_DONE, or the error that ended the scan */
 };
 
-/* The runs of the range merged with their values (both by key). */
-static void *scan_part(void *arg)
+/* The runs of [lo, hi) merged with their values (both by key). */
+static void scan_range(struct part *p, int64_t lo, int64_t hi)
 {
-	struct part *p = arg;
-	sqlite3_bind_int64(p->rq, 1, p->lo);
-	sqlite3_bind_int64(p->rq, 2, p->hi);
-	sqlite3_bind_int64(p->vq, 1, p->lo * BL_SQLITE_VALUES_PER_RUN);
-	sqlite3_bind_int64(p->vq, 2, p->hi * BL_SQLITE_VALUES_PER_RUN);
+	sqlite3_bind_int64(p->rq, 1, lo);
+	sqlite3_bind_int64(p->rq, 2, hi);
+	sqlite3_bind_int64(p->vq, 1, lo * BL_SQLITE_VALUES_PER_RUN);
+	sqlite3_bind_int64(p->vq, 2, hi * BL_SQLITE_VALUES_PER_RUN);
 	struct run_cursor run = {.st = p->rq, .any = p->any, .cases = p->cases, .n_cases = p->n_cases,
 				 .memo_bench = -1};
 	const struct bl_value_visitor *v = p->v;
@@ -152,6 +161,26 @@ static void *scan_part(void *arg)
 	p->rc = ret ? SQLITE_DONE : rc;
 	sqlite3_reset(p->rq);
 	sqlite3_reset(p->vq);
+}
+
+/* A part's thread: ranges, in increasing order, until none is left or a part failed. */
+static void *scan_chunks(void *arg)
+{
+	struct part *p = arg;
+	struct chunks *c = p->chunks;
+	p->rc = SQLITE_DONE;
+	for (;;) {
+		unsigned k = atomic_fetch_add(&c->next, 1);
+		if (k >= c->n || atomic_load(&c->stop))
+			break;
+		int64_t span = c->hi - c->lo;
+		scan_range(p, c->lo + (int64_t)((double)span * k / c->n),
+			   k + 1 == c->n ? c->hi : c->lo + (int64_t)((double)span * (k + 1) / c->n));
+		if (p->ret || p->rc != SQLITE_DONE) {
+			atomic_store(&c->stop, true);
+			break;
+		}
+	}
 	return NULL;
 }
 
@@ -226,18 +255,24 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, u
 {
 	struct sqlite_store *s = backend(bs);
 	const char *what = "cannot read the stored values";
-	int64_t *cases = NULL;
-	size_t n_cases = 0, cap = 0;
+	int64_t *ids = NULL;
+	size_t n_ids = 0, cap = 0;
 	int ret = -1, rc = SQLITE_DONE;
 	struct part parts[MAX_PARTS];
 	memset(parts, 0, sizeof(parts));
+	pthread_t threads[MAX_PARTS];
+	bool started[MAX_PARTS] = {false};
 	unsigned n = 1;
+	struct chunks chunks = {0};
+	atomic_init(&chunks.next, 0);
+	atomic_init(&chunks.stop, false);
 	if (n_parts > MAX_PARTS)
 		n_parts = MAX_PARTS;
 	if (bl_sqlite_tx(s, ST_BEGIN, err, what) != 0)
 		return -1;
 	sqlite3_stmt *mq = bl_sqlite_stmt(s, ST_VALUE_METRICS, METRICS_SQL, err);
-	sqlite3_stmt *cq = mq ? bl_sqlite_stmt(s, ST_VALUE_CASES, CASES_SQL, err) : NULL;
+	sqlite3_stmt *iq = mq ? bl_sqlite_stmt(s, ST_VALUE_IDS, IDS_SQL, err) : NULL;
+	sqlite3_stmt *cq = iq ? bl_sqlite_stmt(s, ST_VALUE_CASES, CASES_SQL, err) : NULL;
 	sqlite3_stmt *bq = cq ? bl_sqlite_stmt(s, ST_VALUE_BOUNDS, BOUNDS_SQL, err) : NULL;
 	sqlite3_stmt *rq = bq ? bl_sqlite_stmt(s, ST_VALUE_RUNS, RUNS_SQL, err) : NULL;
 	sqlite3_stmt *vq = rq ? bl_sqlite_stmt(s, ST_VALUE_ROWS, ROWS_SQL, err) : NULL;
@@ -247,7 +282,11 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, u
 	/* the store's connection is in its snapshot now (or starts it here) */
 	if ((rc = sqlite3_step(bq)) != SQLITE_ROW)
 		goto check;
-	int64_t lo = sqlite3_column_int64(bq, 0), hi = sqlite3_column_int64(bq, 1) + 1;
+	chunks.lo = sqlite3_column_int64(bq, 0);
+	chunks.hi = sqlite3_column_int64(bq, 1) + 1;
+	/* several ranges a part: one that finds its ranges slow (or starts
+	 * late, as part 0 does after the cases) takes fewer */
+	chunks.n = n == 1 ? 1 : 8 * n;
 	sqlite3_reset(bq);
 	rc = SQLITE_DONE;
 	ret = 0;
@@ -263,6 +302,36 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, u
 	}
 	if (ret || rc != SQLITE_DONE)
 		goto check;
+	/* the repository's cases by id, for the parts to keep the others out */
+	if (repository) {
+		bind_text(iq, 1, repository);
+		while ((rc = sqlite3_step(iq)) == SQLITE_ROW) {
+			BL_GROW(ids, cap, n_ids + 1);
+			ids[n_ids++] = sqlite3_column_int64(iq, 0);
+		}
+		if (rc != SQLITE_DONE)
+			goto check;
+		if (n_ids > 1)
+			qsort(ids, n_ids, sizeof(*ids), cmp_i64);
+	}
+	for (unsigned k = 0; k < n; k++) {
+		struct part *p = &parts[k];
+		if (k == 0) {
+			p->db = s->db;
+			p->rq = rq;
+			p->vq = vq;
+		}
+		p->chunks = &chunks;
+		p->any = !repository;
+		p->cases = ids;
+		p->n_cases = n_ids;
+		p->v = &v[k];
+		p->ctx = ctx[k];
+		p->rc = SQLITE_DONE;
+	}
+	/* the other parts read values while this thread reads the cases */
+	for (unsigned k = 1; k < n; k++)
+		started[k] = pthread_create(&threads[k], NULL, scan_chunks, &parts[k]) == 0;
 	bind_text(cq, 1, repository);
 	while (ret == 0 && (rc = sqlite3_step(cq)) == SQLITE_ROW) {
 		struct bl_value_case c = {
@@ -277,41 +346,22 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, u
 			.status = (const char *)sqlite3_column_text(cq, 8),
 			.suite_hash = (const char *)sqlite3_column_text(cq, 9),
 		};
-		if (repository) {
-			BL_GROW(cases, cap, n_cases + 1);
-			cases[n_cases++] = c.benchmark_id;
-		}
 		if (v[0].on_case)
 			ret = v[0].on_case(ctx[0], &c);
 	}
+	sqlite3_reset(cq);
 	if (ret || rc != SQLITE_DONE)
-		goto check;
-	/* equal ranges of run_id: ids are handed out in order, so the ranges
-	 * hold about as many runs each */
-	parts[0].db = s->db;
-	parts[0].rq = rq;
-	parts[0].vq = vq;
-	for (unsigned k = 0; k < n; k++) {
-		struct part *p = &parts[k];
-		p->lo = lo + (int64_t)((double)(hi - lo) * k / n);
-		p->hi = k + 1 == n ? hi : lo + (int64_t)((double)(hi - lo) * (k + 1) / n);
-		p->any = !repository;
-		p->cases = cases;
-		p->n_cases = n_cases;
-		p->v = &v[k];
-		p->ctx = ctx[k];
-	}
-	pthread_t threads[MAX_PARTS];
-	bool started[MAX_PARTS] = {false};
-	for (unsigned k = 1; k < n; k++)
-		started[k] = pthread_create(&threads[k], NULL, scan_part, &parts[k]) == 0;
-	scan_part(&parts[0]);
+		atomic_store(&chunks.stop, true);
+	else
+		scan_chunks(&parts[0]);
 	for (unsigned k = 1; k < n; k++) {
 		if (started[k])
 			pthread_join(threads[k], NULL);
-		else
-			scan_part(&parts[k]); /* no thread: done here */
+		else if (!ret && rc == SQLITE_DONE)
+			scan_chunks(&parts[k]); /* no thread: its ranges are read here */
 	}
+	if (ret || rc != SQLITE_DONE)
+		goto check;
 	for (unsigned k = 0; k < n && ret == 0; k++)
 		ret = parts[k].ret;
 	for (unsigned k = 0; k < n && ret == 0 && rc == SQLITE_DONE; k++)
@@ -331,6 +381,8 @@ out:
 	close_parts(parts, n);
 	if (mq)
 		sqlite3_reset(mq);
+	if (iq)
+		sqlite3_reset(iq);
 	if (cq)
 		sqlite3_reset(cq);
 	if (bq)
@@ -340,7 +392,7 @@ out:
 	if (vq)
 		sqlite3_reset(vq);
 	bl_sqlite_rollback(s);
-	free(cases);
+	free(ids);
 	return ret;
 }
 

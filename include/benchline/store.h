@@ -398,19 +398,22 @@ void bl_store_rollback(struct bl_store *s);
 int bl_store_foreach_value(struct bl_store *s, const char *repository, const struct bl_value_visitor *v, void *ctx,
 			   struct bl_error *err);
 /* The same read split over n_parts threads, for whole-history reports on
- * machines with several CPUs. v[0] with ctx[0] gets every metric name and
- * every case first, on the calling thread. Then the measured runs are cut
- * into n_parts consecutive ranges of the order runs were stored in: part k's
+ * machines with several CPUs. v[0] with ctx[0] gets every metric name
+ * first, then every case, on the calling thread. Meanwhile the measured
+ * runs, cut into ranges of the order they were stored in, are read by
+ * n_parts parts, each taking the next range left until none is: part k's
  * values and failed runs go to v[k] with ctx[k], on a thread of its own
- * (part 0 on the calling thread), all parts at once, each in the order of
- * bl_store_foreach_value; so parts must not share unguarded state. Every
- * part reads the same snapshot of the store. A backend or a database that
- * cannot be read that way (PostgreSQL, a database in memory, one that is
- * read-only but may change, the writer lock not won in time) gives
- * everything to part 0 and nothing to the others. The first non-zero
- * return of a member stops its part (the others go on to their ends) and is
- * returned, the lowest part's when several stop; a member says why through
- * its own ctx, err says why the store failed. */
+ * (part 0's on the calling thread, after the cases), each range in the
+ * order of bl_store_foreach_value. So on_value may run before, or while,
+ * on_case reports the case it names, and parts must not share unguarded
+ * state; the values of one case may reach several parts. Every part reads
+ * the same snapshot of the store. A backend or a database that cannot be
+ * read that way (PostgreSQL, a database in memory, one that is read-only
+ * but may change, the writer lock not won in time) gives everything to
+ * part 0, after the cases, and nothing to the others. The first non-zero
+ * return of a member stops the read and is returned (the lowest part's when
+ * several stop); a member says why through its own ctx, err says why the
+ * store failed. */
 int bl_store_foreach_value_parts(struct bl_store *s, const char *repository, unsigned n_parts,
 				 const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err);
 
