@@ -37,6 +37,10 @@
  * already past (a slow sample, a descheduled thread) is skipped, not caught
  * up with a burst.
  *
+ * Where it runs: when the runs are pinned to CPUs (run --cpus), the thread
+ * is created on the other CPUs benchline may use, if there are any, so its
+ * wake-ups do not preempt the benchmark (bl_sampler_avoid_cpus).
+ *
  * Memory: samples go into an array that grows by doubling and is kept across
  * runs; it starts large enough for a minute at the interval (capped), so the
  * steady state allocates nothing per sample.
@@ -45,6 +49,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +71,9 @@ struct bl_sampler {
 	pthread_cond_t cv;                  /* CLOCK_MONOTONIC */
 	bool stop;                          /* under mu */
 	int64_t thread_cpu_ns;              /* written by the thread before it exits */
+	cpu_set_t avoid;                    /* CPUs the thread keeps off when it can (the run's) */
+	bool avoiding;
+	cpu_set_t thread_cpus;              /* the thread's affinity, written by it as it starts */
 	char error[256];
 };
 
@@ -88,6 +96,8 @@ static void *sampler_main(void *arg)
 	struct bl_sampler *s = arg;
 	int64_t step = (int64_t)s->interval_ms * 1000000;
 	int64_t deadline = s->start_ns;
+	CPU_ZERO(&s->thread_cpus);
+	sched_getaffinity(0, sizeof(s->thread_cpus), &s->thread_cpus);
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		deadline += step;
@@ -237,7 +247,23 @@ int bl_sampler_start(struct bl_sampler *s, pid_t pid, int cgroup_fd, struct bl_e
 	take_sample(s);
 	s->stop = false; /* no thread exists yet */
 	s->thread_cpu_ns = 0;
-	int rc = pthread_create(&s->thread, NULL, sampler_main, s);
+	/* Off the run's CPUs when others are ours: a wake-up on a core the
+	 * benchmark keeps busy costs it more than the sample (docs/PERFORMANCE.md). */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	if (s->avoiding) {
+		cpu_set_t mine, keep;
+		if (sched_getaffinity(0, sizeof(mine), &mine) == 0) {
+			CPU_ZERO(&keep);
+			for (int c = 0; c < CPU_SETSIZE; c++)
+				if (CPU_ISSET(c, &mine) && !CPU_ISSET(c, &s->avoid))
+					CPU_SET(c, &keep);
+			if (CPU_COUNT(&keep) > 0)
+				pthread_attr_setaffinity_np(&attr, sizeof(keep), &keep);
+		}
+	}
+	int rc = pthread_create(&s->thread, &attr, sampler_main, s);
+	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		snprintf(s->error, sizeof(s->error), "cannot start the sampler thread: %s", strerror(rc));
 		return bl_fail(err, "%s", s->error);
@@ -295,6 +321,22 @@ const struct bl_sampler_summary *bl_sampler_summary(const struct bl_sampler *s)
 struct bl_devices *bl_sampler_devices(struct bl_sampler *s)
 {
 	return &s->dev;
+}
+
+void bl_sampler_avoid_cpus(struct bl_sampler *s, const int *cpus, size_t n)
+{
+	CPU_ZERO(&s->avoid);
+	s->avoiding = false;
+	for (size_t i = 0; i < n; i++)
+		if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE) {
+			CPU_SET(cpus[i], &s->avoid);
+			s->avoiding = true;
+		}
+}
+
+bool bl_sampler_thread_may_use(const struct bl_sampler *s, int cpu)
+{
+	return cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &s->thread_cpus);
 }
 
 int64_t bl_sampler_thread_cpu_ns(const struct bl_sampler *s)

@@ -314,6 +314,7 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 		spec.on_exit = bl_sampler_on_exit;
 		spec.ctx = s->sampler;
 		bl_sampler_set_warmup(s->sampler, warmup);
+		bl_sampler_avoid_cpus(s->sampler, o->cpus, o->n_cpus);
 	}
 	struct bl_run_result res;
 	if (bl_run(&spec, &res, err))

@@ -105,5 +105,11 @@ const struct bl_sampler_summary *bl_sampler_summary(const struct bl_sampler *s);
 struct bl_devices *bl_sampler_devices(struct bl_sampler *s);
 /* CPU time the sampling thread used during the last run, in ns (for bench). */
 int64_t bl_sampler_thread_cpu_ns(const struct bl_sampler *s);
+/* The CPUs the runs are pinned to (bl_run_spec.cpus; n 0: none): the thread
+ * of the following runs keeps off them, on the other CPUs benchline may use,
+ * when there are any (else it runs anywhere, as without this). */
+void bl_sampler_avoid_cpus(struct bl_sampler *s, const int *cpus, size_t n);
+/* Whether the last run's thread was allowed on cpu (for tests and doctor). */
+bool bl_sampler_thread_may_use(const struct bl_sampler *s, int cpu);
 
 #endif

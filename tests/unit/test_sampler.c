@@ -17,6 +17,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,6 +391,36 @@ static void test_warmup_flag_and_reuse(void **state)
 	bl_sampler_free(s);
 }
 
+/* A run pinned to some CPUs gets a sampler thread on the others; pinned to
+ * all of them, the thread goes where it can. */
+static void test_thread_keeps_off_the_runs_cpus(void **state)
+{
+	(void)state;
+	cpu_set_t mine;
+	assert_int_equal(sched_getaffinity(0, sizeof(mine), &mine), 0);
+	int cpus[CPU_SETSIZE], n = 0;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &mine))
+			cpus[n++] = c;
+	if (n < 2)
+		skip();
+	struct bl_sampler *s = new_sampler(10);
+	char *argv[] = {"/bin/sleep", "0.05", NULL};
+	bl_sampler_avoid_cpus(s, cpus, 1); /* the run on the first CPU */
+	run_sampled(s, argv);
+	assert_false(bl_sampler_thread_may_use(s, cpus[0]));
+	for (int i = 1; i < n; i++)
+		assert_true(bl_sampler_thread_may_use(s, cpus[i]));
+	bl_sampler_avoid_cpus(s, cpus, (size_t)n); /* on every CPU: nowhere else to go */
+	run_sampled(s, argv);
+	for (int i = 0; i < n; i++)
+		assert_true(bl_sampler_thread_may_use(s, cpus[i]));
+	bl_sampler_avoid_cpus(s, NULL, 0);
+	run_sampled(s, argv);
+	assert_true(bl_sampler_thread_may_use(s, cpus[0]));
+	bl_sampler_free(s);
+}
+
 static void test_interval_zero_is_off(void **state)
 {
 	struct bl_sampler *s = new_sampler(0);
@@ -453,6 +484,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_threads_and_worker_cgroup),
 		cmocka_unit_test(test_short_run_has_two_samples),
 		cmocka_unit_test(test_warmup_flag_and_reuse),
+		cmocka_unit_test(test_thread_keeps_off_the_runs_cpus),
 		cmocka_unit_test(test_interval_zero_is_off),
 		cmocka_unit_test(test_no_gpu_values_are_invalid),
 	};
