@@ -20,7 +20,8 @@
  * one connection at a time: a further connection takes the write lock
  * (BEGIN IMMEDIATE, waiting as long as any writer would) while every reader
  * starts its read transaction, so nothing can be committed in between, and
- * lets go before the scan. An immutable file needs no lock. Where this
+ * lets go before the scan; it waits a quarter of a second at most for a
+ * writer to finish. An immutable file needs no lock. Where this
  * cannot be had (a database in memory, a read-only file that may change,
  * the lock not won in time, a connection that will not open) part 0 reads
  * everything on the store's own connection: the same result, slower.
@@ -49,6 +50,7 @@ static const char ROWS_SQL[] = "SELECT value_id, metric_key, value FROM metric_v
 			       " WHERE value_id >= ?1 AND value_id < ?2 ORDER BY value_id";
 
 #define MAX_PARTS 64
+#define LOCK_WAIT_MS 250 /* how long the parts wait for the writer lock */
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -198,7 +200,9 @@ static unsigned open_parts(struct sqlite_store *s, struct part *parts, unsigned 
 	if (!s->reader_immutable) {
 		if (sqlite3_open_v2(s->reader_uri, &lock, flags, NULL) != SQLITE_OK)
 			goto out;
-		sqlite3_busy_timeout(lock, s->busy_timeout_ms);
+		/* a writer in the middle of a long transaction is not waited
+		 * for: the read then runs on one connection, as it always can */
+		sqlite3_busy_timeout(lock, s->busy_timeout_ms < LOCK_WAIT_MS ? s->busy_timeout_ms : LOCK_WAIT_MS);
 		if (sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 			goto out;
 	}
