@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <glob.h>
 #include <string.h>
 
 static const struct bl_adapter *const adapters[] = {
@@ -53,6 +54,54 @@ int bl_adapter_parse_file(const struct bl_adapter *a, const char *path, const st
 	if (rc == 0)
 		rc = a->parse(path, b.data, b.len, o, out, err);
 	bl_buf_release(&b);
+	return rc;
+}
+
+bool bl_adapter_is_pattern(const char *path)
+{
+	return strpbrk(path, "*?[") != NULL;
+}
+
+int bl_adapter_glob(const char *dir, const char *pattern, struct bl_strvec *out, struct bl_error *err)
+{
+	/* dir is taken literally: its own '*', '?', '[' and '\\' are escaped */
+	struct bl_buf full;
+	bl_buf_init(&full);
+	for (const char *c = dir; *c; c++) {
+		if (strchr("*?[\\", *c))
+			bl_buf_putc(&full, '\\');
+		bl_buf_putc(&full, *c);
+	}
+	bl_buf_printf(&full, "/%s", pattern);
+	glob_t g;
+	int rc = glob(full.data, 0, NULL, &g); /* a directory that is missing or unreadable matches nothing */
+	bl_buf_release(&full);
+	if (rc == GLOB_NOMATCH) {
+		globfree(&g);
+		return 0;
+	}
+	if (rc != 0) {
+		globfree(&g);
+		return bl_fail(err, "cannot list the files '%s' names in '%s'%s", pattern, dir,
+			       rc == GLOB_NOSPACE ? ": out of memory" : "");
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) /* glob sorts them */
+		bl_strvec_push(out, g.gl_pathv[i]);
+	globfree(&g);
+	return 0;
+}
+
+int bl_adapter_parse_glob(const struct bl_adapter *a, const char *dir, const char *pattern,
+			  const struct bl_adapter_opts *o, struct bl_metric_list *out, struct bl_error *err)
+{
+	struct bl_strvec files;
+	bl_strvec_init(&files);
+	int rc = bl_adapter_glob(dir, pattern, &files, err);
+	if (rc == 0 && files.n == 0)
+		rc = bl_fail(err, "no file matches '%s' in '%s'", pattern, dir);
+	for (size_t i = 0; rc == 0 && i < files.n; i++)
+		rc = bl_adapter_parse_file(a, files.v[i], o, out, err);
+	bl_strvec_release(&files);
 	return rc;
 }
 

@@ -161,9 +161,16 @@ static void read_harness(struct sweep *s, struct case_work *w, const struct bl_c
 	struct bl_adapter_opts opts = {.pattern = b->metrics_pattern, .units = units};
 	for (size_t i = 0; i < b->n_metrics_units && i < 64; i++)
 		units[opts.n_units++] = (struct bl_adapter_unit){b->metrics_units[i].key, b->metrics_units[i].value};
-	char *path = harness_input(s, b, cwd, out_log);
 	struct bl_error err = {{0}};
-	if (bl_adapter_parse_file(a, path, &opts, out, &err) == 0) {
+	char *path = NULL;
+	int rc;
+	if (b->metrics_file && bl_adapter_is_pattern(b->metrics_file)) {
+		rc = bl_adapter_parse_glob(a, cwd, b->metrics_file, &opts, out, &err);
+	} else {
+		path = harness_input(s, b, cwd, out_log);
+		rc = bl_adapter_parse_file(a, path, &opts, out, &err);
+	}
+	if (rc == 0) {
 		free(path);
 		return;
 	}
@@ -278,7 +285,16 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 	close(mfd);
 	/* A harness output left by an earlier run must not pass for this one's. */
 	unlink(s->results_path);
-	if (bc->bench->metrics_file) {
+	if (bc->bench->metrics_file && bl_adapter_is_pattern(bc->bench->metrics_file)) {
+		/* Every file of the pattern is an earlier run's (directories are the harness's to make). */
+		struct bl_strvec stale;
+		bl_strvec_init(&stale);
+		struct bl_error ignored = {{0}};
+		bl_adapter_glob(cwd, bc->bench->metrics_file, &stale, &ignored);
+		for (size_t i = 0; i < stale.n; i++)
+			unlink(stale.v[i]);
+		bl_strvec_release(&stale);
+	} else if (bc->bench->metrics_file) {
 		/* Its directory is made, so "out/x.json" works in a fresh checkout. */
 		char *stale = bl_xasprintf("%s/%s", cwd, bc->bench->metrics_file);
 		char *slash = strrchr(stale, '/');

@@ -51,6 +51,18 @@ const char *bl_adapter_names(void);
 /* Reads path and parses it with adapter a. */
 int bl_adapter_parse_file(const struct bl_adapter *a, const char *path, const struct bl_adapter_opts *o,
 			  struct bl_metric_list *out, struct bl_error *err);
+/* Whether a configured output path is a glob(3) pattern ('*', '?', '[').
+ * Criterion writes one estimates.json per benchmark: file:
+ * target/criterion/ * /new/estimates.json (without the spaces) reads them all. */
+bool bl_adapter_is_pattern(const char *path);
+/* Appends the files pattern (relative, glob(3) syntax) names under dir, in
+ * sorted order; dir's own characters are literal. No match appends nothing. */
+int bl_adapter_glob(const char *dir, const char *pattern, struct bl_strvec *out, struct bl_error *err);
+/* Parses every file pattern names under dir, in sorted order, into out; no
+ * match is an error naming the pattern and dir, so is a file that fails
+ * (its message names it). */
+int bl_adapter_parse_glob(const struct bl_adapter *a, const char *dir, const char *pattern,
+			  const struct bl_adapter_opts *o, struct bl_metric_list *out, struct bl_error *err);
 
 /* Checks a regex adapter pattern: it compiles, and has at least one named
  * group; names are valid metric names. The message says what is wrong. */

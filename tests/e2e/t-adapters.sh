@@ -158,3 +158,42 @@ expect_eq "$status" 0 "big gbench output: run exits 0"
 [ "$(stat -c %s "$(ls -d "$R"/.benchline/cache/logs/*/gbig-*/run0.out | head -1)")" -gt 1100000 ] || fail "the output is over 1 MiB"
 expect_eq "$(q "select count(*) from metrics where name like 'BM_entry_with_a_long_name/%:real_time'")" 12000 "big gbench output: every entry read"
 expect_eq "$(q "select value from metrics where name='BM_entry_with_a_long_name/11999:cpu_time'")" "1.2e-05" "big gbench output: the last entry too"
+
+# Criterion writes one estimates.json per benchmark: 'file' as a glob reads them all, each named from its path;
+# files an earlier run left are removed first; no match, and one broken file among several, are said.
+est=$BENCHLINE_SRC/tests/data/adapters/criterion/fib_20/new/estimates.json
+cat >"$T/cargo-bench.sh" <<SH
+#!/bin/sh
+# what 'cargo bench' leaves behind: target/criterion/<id>/new/estimates.json
+for id in fib_20 fib_30; do mkdir -p "target/criterion/\$id/new" && cp "$est" "target/criterion/\$id/new/"; done
+[ -z "\$BROKEN" ] || echo '{"mean": ' >target/criterion/fib_30/new/estimates.json
+SH
+chmod +x "$T/cargo-bench.sh"
+cat >>"$R/benchline.yaml" <<YAML
+  - name: crit
+    command: ["$T/cargo-bench.sh"]
+    repetitions: 2
+    metrics: {from: criterion, file: "target/criterion/*/new/estimates.json"}
+YAML
+# an old benchmark's output that this suite no longer writes must not be read
+old=$(ls -d "$R"/.benchline/cache/worktrees/* 2>/dev/null | head -1)
+[ -n "$old" ] && mkdir -p "$old/target/criterion/gone/new" && cp "$est" "$old/target/criterion/gone/new/"
+run_bl -C "$R" run --benchmark crit HEAD
+expect_eq "$status" 0 "criterion glob: run exits 0"
+expect_eq "$(q "select count(*) from metrics where name='fib_20:mean'")" 2 "criterion glob: the first benchmark, every run"
+expect_eq "$(q "select count(*) from metrics where name='fib_30:mean'")" 2 "criterion glob: the second benchmark"
+expect_eq "$(q "select value from metrics where name='fib_20:mean' limit 1")" "2.60302e-05" "criterion glob: the estimate, in seconds"
+expect_eq "$(q "select count(*) from metrics where name like 'gone:%'")" 0 "criterion glob: an earlier run's file is not read"
+cat >>"$R/benchline.yaml" <<YAML
+  - name: crit-none
+    command: ["$T/cargo-bench.sh"]
+    repetitions: 1
+    metrics: {from: criterion, file: "target/nothing/*/estimates.json"}
+YAML
+run_bl -C "$R" run --benchmark crit-none HEAD
+expect_eq "$status" 0 "criterion glob without a match: the run is kept"
+expect_contains "$err" "no criterion metrics (run kept without them): no file matches 'target/nothing/*/estimates.json' in '" \
+	"criterion glob without a match: said, with the pattern"
+BROKEN=1 run_bl -C "$R" run --force --benchmark crit HEAD
+expect_eq "$status" 0 "criterion glob with a broken file: the run is kept"
+expect_contains "$err" "fib_30/new/estimates.json" "criterion glob with a broken file: the file is named"
