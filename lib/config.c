@@ -418,6 +418,34 @@ static int check_combinations(struct bl_cfg_parser *p, const struct bl_benchmark
 	return why ? -1 : 0;
 }
 
+/* A metrics 'file' with {param}: every combination must stay a relative path inside the benchmark's directory. */
+static int check_file_combinations(struct bl_cfg_parser *p, const struct bl_benchmark_cfg *b,
+				   const struct bl_cfg_params *pp, const struct bl_cfg_node *file_node)
+{
+	if (!b->metrics_file || !strchr(b->metrics_file, '{'))
+		return 0;
+	char buf[128];
+	struct bl_buf s, with;
+	const char *why = NULL;
+	size_t *choice = bl_xcalloc(b->n_params ? b->n_params : 1, sizeof(*choice));
+	bl_buf_init(&s);
+	bl_buf_init(&with);
+	do {
+		bl_buf_reset(&s);
+		bl_cfg_substitute(pp, b->metrics_file, choice, &s, NULL, NULL);
+		why = bl_cfg_file_problem(s.data ? s.data : "");
+	} while (!why && bl_cfg_next_choice(pp, choice));
+	if (why) {
+		bl_cfg_put_assignments(&with, pp, choice);
+		bl_cfg_fail_at(p, file_node, "'file' '%s' with %s %s", bl_cfg_shown(s.data ? s.data : "", buf, sizeof(buf)),
+			       with.data, why);
+	}
+	free(choice);
+	bl_buf_release(&s);
+	bl_buf_release(&with);
+	return why ? -1 : 0;
+}
+
 /*
  * A sweep expands every case at once. A big matrix times long values that would not fit in memory is refused here,
  * where the error can point at it, rather than aborting in malloc; it also bounds what check_combinations walks.
@@ -483,11 +511,19 @@ static int parse_benchmark_fields(struct bl_cfg_parser *p, const struct bl_cfg_n
 			return bl_cfg_fail_at(p, v, "'files' must be current or commit, got %s",
 					      bl_cfg_describe(v, false, buf, sizeof(buf)));
 	}
+	const struct bl_cfg_node *file = NULL;
 	if ((v = bl_cfg_find_value(p, n, "metrics")) && bl_cfg_parse_metrics(p, v, b))
 		return -1;
+	if (b->metrics_file) {
+		file = v->type == YAML_MAPPING_NODE ? bl_cfg_find_value(p, v, "file") : v;
+		if (check_refs(p, file, "'file'", b->metrics_file, pp))
+			return -1;
+	}
 	if (!b->metrics_from)
 		b->metrics_from = bl_xstrdup("protocol");
 	if (check_expansion(p, n, b, pp))
+		return -1;
+	if (check_file_combinations(p, b, pp, file))
 		return -1;
 	return check_combinations(p, b, pp, cwd, cmd);
 }

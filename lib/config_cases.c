@@ -230,6 +230,8 @@ static int make_case(const struct bl_cfg_params *pp, const struct bl_benchmark_c
 	}
 	if (b->cwd && subst_owned(pp, b, choice, b->cwd, &c->cwd, err))
 		return -1;
+	if (b->metrics_file && subst_owned(pp, b, choice, b->metrics_file, &c->metrics_file, err))
+		return -1;
 	c->env = bl_xcalloc(b->n_env, sizeof(*c->env));
 	for (size_t i = 0; i < b->n_env; i++) {
 		struct bl_kv *kv = &c->env[c->n_env++];
@@ -279,6 +281,7 @@ void bl_cases_free(struct bl_case *cases, size_t n)
 		free(cases[i].label);
 		bl_strvec_release(&cases[i].command.argv);
 		free(cases[i].cwd);
+		free(cases[i].metrics_file);
 		bl_cfg_free_kvs(cases[i].env, cases[i].n_env);
 	}
 	free(cases);

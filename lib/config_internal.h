@@ -192,6 +192,9 @@ int bl_cfg_parse_report(struct bl_cfg_parser *p, const struct bl_cfg_node *n, st
 /* ---- config_metrics.c ------------------------------------------------------------------------------------ */
 
 /* A benchmark's 'metrics': a source name, or a mapping with from, file, pattern, units and better. */
+/* Why a metrics 'file' (after substitution) is refused, or NULL: empty,
+ * absolute, or leaving the benchmark's directory. */
+const char *bl_cfg_file_problem(const char *s);
 int bl_cfg_parse_metrics(struct bl_cfg_parser *p, const struct bl_cfg_node *n, struct bl_benchmark_cfg *b);
 
 /* ---- config_cases.c --------------------------------------------------------------------------------------- */

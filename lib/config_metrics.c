@@ -66,17 +66,22 @@ static int parse_units(struct bl_cfg_parser *p, const struct bl_cfg_node *units,
 }
 
 /* A relative path that stays below the run's directory. */
+const char *bl_cfg_file_problem(const char *s)
+{
+	if (!*s)
+		return "is empty";
+	if (*s == '/')
+		return "must be relative to the benchmark's directory, not absolute";
+	for (const char *c = s; *c; c += strcspn(c, "/"), c += *c == '/')
+		if (!strncmp(c, "..", 2) && (c[2] == '/' || !c[2]))
+			return "must not leave the benchmark's directory through '..'";
+	return NULL;
+}
+
 static int check_file(struct bl_cfg_parser *p, const struct bl_cfg_node *n, const char *s)
 {
 	char buf[80];
-	const char *why = NULL;
-	if (!*s)
-		why = "is empty";
-	else if (*s == '/')
-		why = "must be relative to the benchmark's directory, not absolute";
-	for (const char *c = s; !why && *c; c += strcspn(c, "/"), c += *c == '/')
-		if (!strncmp(c, "..", 2) && (c[2] == '/' || !c[2]))
-			why = "must not leave the benchmark's directory through '..'";
+	const char *why = bl_cfg_file_problem(s);
 	if (why)
 		return bl_cfg_fail_at(p, n, "'file' '%s' %s", bl_cfg_shown(s, buf, sizeof(buf)), why);
 	return 0;

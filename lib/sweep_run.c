@@ -136,12 +136,12 @@ static void collect_metrics(const struct bl_case *c, const struct bl_protocol_re
  * run's directory), else $BENCHLINE_RESULTS_FILE when the run wrote it, else
  * the run's standard output. Owned.
  */
-static char *harness_input(const struct sweep *s, const struct bl_benchmark_cfg *b, const char *cwd,
+static char *harness_input(const struct sweep *s, const struct bl_case *c, const char *cwd,
 			   const char *out_log)
 {
 	struct stat st;
-	if (b->metrics_file)
-		return bl_xasprintf("%s/%s", cwd, b->metrics_file);
+	if (c->metrics_file)
+		return bl_xasprintf("%s/%s", cwd, c->metrics_file);
 	if (stat(s->results_path, &st) == 0)
 		return bl_xstrdup(s->results_path);
 	return bl_xstrdup(out_log);
@@ -164,10 +164,10 @@ static void read_harness(struct sweep *s, struct case_work *w, const struct bl_c
 	struct bl_error err = {{0}};
 	char *path = NULL;
 	int rc;
-	if (b->metrics_file && bl_adapter_is_pattern(b->metrics_file)) {
-		rc = bl_adapter_parse_glob(a, cwd, b->metrics_file, &opts, out, &err);
+	if (bc->metrics_file && bl_adapter_is_pattern(bc->metrics_file)) {
+		rc = bl_adapter_parse_glob(a, cwd, bc->metrics_file, &opts, out, &err);
 	} else {
-		path = harness_input(s, b, cwd, out_log);
+		path = harness_input(s, bc, cwd, out_log);
 		rc = bl_adapter_parse_file(a, path, &opts, out, &err);
 	}
 	if (rc == 0) {
@@ -285,18 +285,18 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 	close(mfd);
 	/* A harness output left by an earlier run must not pass for this one's. */
 	unlink(s->results_path);
-	if (bc->bench->metrics_file && bl_adapter_is_pattern(bc->bench->metrics_file)) {
+	if (bc->metrics_file && bl_adapter_is_pattern(bc->metrics_file)) {
 		/* Every file of the pattern is an earlier run's (directories are the harness's to make). */
 		struct bl_strvec stale;
 		bl_strvec_init(&stale);
 		struct bl_error ignored = {{0}};
-		bl_adapter_glob(cwd, bc->bench->metrics_file, &stale, &ignored);
+		bl_adapter_glob(cwd, bc->metrics_file, &stale, &ignored);
 		for (size_t i = 0; i < stale.n; i++)
 			unlink(stale.v[i]);
 		bl_strvec_release(&stale);
-	} else if (bc->bench->metrics_file) {
+	} else if (bc->metrics_file) {
 		/* Its directory is made, so "out/x.json" works in a fresh checkout. */
-		char *stale = bl_xasprintf("%s/%s", cwd, bc->bench->metrics_file);
+		char *stale = bl_xasprintf("%s/%s", cwd, bc->metrics_file);
 		char *slash = strrchr(stale, '/');
 		*slash = '\0';
 		int mk = bl_mkdirs(stale, 0755, err);
@@ -320,7 +320,7 @@ int bl_sweep_do_run(struct sweep *s, size_t k, size_t c, bool warmup, int ordina
 	    .stdout_path = out_log,
 	    .stderr_path = err_log,
 	    /* A harness format may be read from stdout: keep all of it, up to a bound. */
-	    .log_cap = strcmp(bc->bench->metrics_from, "protocol") && !bc->bench->metrics_file ? HARNESS_LOG_CAP : 0,
+	    .log_cap = strcmp(bc->bench->metrics_from, "protocol") && !bc->metrics_file ? HARNESS_LOG_CAP : 0,
 	    .cpus = o->cpus,
 	    .n_cpus = o->n_cpus,
 	    .interrupt = o->interrupt,

@@ -191,6 +191,7 @@ struct bl_case {
 	char *cwd;                  /* substituted, NULL for checkout root */
 	struct bl_kv *env;          /* substituted */
 	size_t n_env;
+	char *metrics_file;         /* the benchmark's metrics 'file', substituted; NULL when none */
 };
 
 /* Expands every benchmark into its cartesian product of parameter values,

@@ -197,3 +197,21 @@ expect_contains "$err" "no criterion metrics (run kept without them): no file ma
 BROKEN=1 run_bl -C "$R" run --force --benchmark crit HEAD
 expect_eq "$status" 0 "criterion glob with a broken file: the run is kept"
 expect_contains "$err" "fib_30/new/estimates.json" "criterion glob with a broken file: the file is named"
+
+# 'file' takes {param} like the command: each case reads its own output.
+cat >"$T/gb.sh" <<'SH'
+#!/bin/sh
+printf '{"benchmarks": [{"name": "BM_x", "run_type": "iteration", "real_time": %s, "cpu_time": %s, "time_unit": "ns", "iterations": 1}]}' "$1" "$1" >"out-$1.json"
+SH
+chmod +x "$T/gb.sh"
+cat >>"$R/benchline.yaml" <<YAML
+  - name: psize
+    params: {size: [3, 7]}
+    command: ["$T/gb.sh", "{size}"]
+    repetitions: 1
+    metrics: {from: gbench, file: "out-{size}.json"}
+YAML
+run_bl -C "$R" run --benchmark psize HEAD
+expect_eq "$status" 0 "file with {param}: run exits 0"
+expect_eq "$(q "select m.value from metrics m join runs r using(run_id) join benchmarks b using(benchmark_id) where b.name='psize' and b.params like '%\"3\"%' and m.name='BM_x:real_time'")" "3.0e-09" "file with {param}: size 3 read from out-3.json"
+expect_eq "$(q "select m.value from metrics m join runs r using(run_id) join benchmarks b using(benchmark_id) where b.name='psize' and b.params like '%\"7\"%' and m.name='BM_x:real_time'")" "7.0e-09" "file with {param}: size 7 from out-7.json"

@@ -766,6 +766,11 @@ static void test_error_metrics(void **state)
 		     FILE_NAME ":3:57: ", "'file' '/tmp/out.json' must be relative", NULL);
 	expect_error(HEAD "  - {name: a, command: x, metrics: {from: gbench, file: ../out.json}}\n",
 		     FILE_NAME ":3:57: ", "must not leave the benchmark's directory", NULL);
+	/* {param} in 'file': declared, and no value may make it leave the directory */
+	expect_error(HEAD "  - {name: a, command: x, metrics: {from: gbench, file: 'out-{size}.json'}}\n",
+		     FILE_NAME ":3:57: ", "'file'", "size", NULL);
+	expect_error(HEAD "  - {name: a, command: x, params: {d: [ok, ..]}, metrics: {from: gbench, file: '{d}/o.json'}}\n",
+		     FILE_NAME ":3:", "'file' '../o.json' with d=..", "must not leave the benchmark's directory", NULL);
 	expect_error(HEAD "  - {name: a, command: x, metrics: {better: {t: smaller}}}\n",
 		     FILE_NAME ":3:49: ", "'better' for metric 't' must be lower or higher", "'smaller'", NULL);
 	expect_error(HEAD "  - {name: a, command: x, metrics: {better: [t]}}\n",
