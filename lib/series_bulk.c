@@ -319,7 +319,7 @@ int bl_series_load_bulk(struct bl_store *s, const struct bl_point_query *q, stru
 	static const struct bl_point_query everything;
 	if (!q)
 		q = &everything;
-	if (q->shas)
+	if (q->shas && !bl_store_has_value_parts(s))
 		return bl_series_load(s, q, out, err);
 	memset(out, 0, sizeof(*out));
 	struct loader ld;
@@ -343,7 +343,7 @@ int bl_series_load_bulk(struct bl_store *s, const struct bl_point_query *q, stru
 		visit[k] = (struct bl_value_visitor){.on_metric = on_metric, .on_case = on_case, .on_value = on_value,
 						     .on_failed_run = on_failed_run};
 	}
-	int rc = bl_store_foreach_value_parts(s, q->repository, n, visit, ctx, err);
+	int rc = bl_store_foreach_value_parts(s, q, n, visit, ctx, err);
 	if (rc) {
 		for (unsigned k = 0; k < n; k++) /* the lowest part that stopped says why */
 			if (parts[k].err.msg[0]) {

@@ -226,10 +226,17 @@ int bl_store_foreach_value(struct bl_store *s, const char *repository, const str
 	return s->ops->foreach_value(s, repository, v, ctx, err);
 }
 
-int bl_store_foreach_value_parts(struct bl_store *s, const char *repository, unsigned n_parts,
+int bl_store_foreach_value_parts(struct bl_store *s, const struct bl_point_query *q, unsigned n_parts,
 				 const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err)
 {
-	if (n_parts > 1 && s->ops->foreach_value_parts)
-		return s->ops->foreach_value_parts(s, repository, n_parts, v, ctx, err);
-	return s->ops->foreach_value(s, repository, &v[0], ctx[0], err);
+	if (s->ops->foreach_value_parts)
+		return s->ops->foreach_value_parts(s, q, n_parts, v, ctx, err);
+	if (q->shas)
+		return bl_fail(err, "the %s store reads values of chosen commits through bl_series_load", s->ops->name);
+	return s->ops->foreach_value(s, q->repository, &v[0], ctx[0], err);
+}
+
+bool bl_store_has_value_parts(const struct bl_store *s)
+{
+	return s->ops->foreach_value_parts != NULL;
 }

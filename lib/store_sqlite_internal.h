@@ -66,6 +66,9 @@ enum stmt_id {
 	ST_TYPICAL_BUILD,
 	ST_VALUE_METRICS, /* foreach_value (store_sqlite_values.c) */
 	ST_VALUE_IDS,
+	ST_VALUE_IDS_SHAS,
+	ST_VALUE_CASES_SHAS,
+	ST_VALUE_SHAS_BOUNDS,
 	ST_VALUE_CASES,
 	ST_VALUE_BOUNDS,
 	ST_VALUE_RUNS,
@@ -174,8 +177,10 @@ int bl_sqlite_case_runs(struct bl_store *bs, int64_t benchmark_id, bl_run_detail
 int bl_sqlite_save_detection(struct bl_store *bs, const struct bl_detection *d, struct bl_error *err);
 int bl_sqlite_foreach_value(struct bl_store *bs, const char *repository, const struct bl_value_visitor *v, void *ctx,
 			    struct bl_error *err);
-int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, unsigned n_parts,
+int bl_sqlite_foreach_value_parts(struct bl_store *bs, const struct bl_point_query *q, unsigned n_parts,
 				  const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err);
+/* Puts q's SHAs into temp.query_shas (created on first use), outside any transaction. */
+int bl_sqlite_fill_shas(struct sqlite_store *s, const struct bl_point_query *q, struct bl_error *err);
 int bl_sqlite_typical_seconds(struct bl_store *bs, int64_t machine_id, const char *name, const char *params_json,
 			      double *run_s, double *build_s, struct bl_error *err);
 

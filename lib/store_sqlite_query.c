@@ -64,7 +64,7 @@ static int run_stmt(struct sqlite_store *s, enum stmt_id id, const char *sql, st
 
 /* ---- queries --------------------------------------------------------------------------------------------------- */
 
-static int fill_shas(struct sqlite_store *s, const struct bl_point_query *q, struct bl_error *err)
+int bl_sqlite_fill_shas(struct sqlite_store *s, const struct bl_point_query *q, struct bl_error *err)
 {
 	if (!s->shas_table) {
 		/* Created outside any statement cache entry that refers to it, so the
@@ -185,7 +185,7 @@ int bl_sqlite_foreach_point(struct bl_store *bs, const struct bl_point_query *q,
 	 * even while another process keeps adding runs. */
 	if (bl_sqlite_tx(s, ST_BEGIN, err, "cannot query results") != 0)
 		return -1;
-	if (q->shas && fill_shas(s, q, err) != 0)
+	if (q->shas && bl_sqlite_fill_shas(s, q, err) != 0)
 		goto out;
 	sqlite3_stmt *cases = q->shas ? bl_sqlite_stmt(s, ST_POINT_CASES_SHAS, POINT_CASES_SHAS_SQL, err)
 				       : bl_sqlite_stmt(s, ST_POINT_CASES, POINT_CASES_SQL, err);

@@ -41,6 +41,21 @@ static const char CASES_SQL[] =
 	" LEFT JOIN commits c ON c.repository = b.repository AND c.sha = b.commit_id"
 	" WHERE (?1 IS NULL OR b.repository = ?1) ORDER BY b.benchmark_id";
 static const char IDS_SQL[] = "SELECT benchmark_id FROM benchmarks WHERE repository = ?1";
+/* With a commit filter (q->shas, in temp.query_shas): the same, for those commits only, */
+static const char CASES_SHAS_SQL[] =
+	"SELECT b.benchmark_id, b.machine_id, b.commit_id, coalesce(c.subject, b.commit_message), c.commit_time,"
+	" b.name, b.params, m.hostname, b.status, b.suite_hash"
+	" FROM benchmarks b JOIN machines m ON m.machine_id = b.machine_id"
+	" LEFT JOIN commits c ON c.repository = b.repository AND c.sha = b.commit_id"
+	" WHERE (?1 IS NULL OR b.repository = ?1) AND b.commit_id IN (SELECT sha FROM temp.query_shas)"
+	" ORDER BY b.benchmark_id";
+static const char IDS_SHAS_SQL[] = "SELECT benchmark_id FROM benchmarks WHERE (?1 IS NULL OR repository = ?1)"
+				   " AND commit_id IN (SELECT sha FROM temp.query_shas)";
+/* and the runs from the oldest of theirs on (runs_by_benchmark finds each case's) */
+static const char SHAS_BOUNDS_SQL[] =
+	"SELECT coalesce(min(run_id), 0), coalesce(max(run_id), -1) FROM runs WHERE benchmark_id IN"
+	" (SELECT benchmark_id FROM benchmarks WHERE (?1 IS NULL OR repository = ?1)"
+	" AND commit_id IN (SELECT sha FROM temp.query_shas))";
 /* The bounds of the runs, and the first read of a transaction: its snapshot. */
 static const char BOUNDS_SQL[] =
 	"SELECT coalesce((SELECT min(run_id) FROM runs), 0), coalesce((SELECT max(run_id) FROM runs), -1)";
@@ -254,10 +269,12 @@ static void close_parts(struct part *parts, unsigned n)
 	}
 }
 
-int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, unsigned n_parts,
+int bl_sqlite_foreach_value_parts(struct bl_store *bs, const struct bl_point_query *q, unsigned n_parts,
 				  const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err)
 {
 	struct sqlite_store *s = backend(bs);
+	const char *repository = q->repository;
+	bool by_sha = q->shas != NULL;
 	const char *what = "cannot read the stored values";
 	int64_t *ids = NULL;
 	size_t n_ids = 0, cap = 0;
@@ -272,15 +289,22 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, u
 	atomic_init(&chunks.stop, false);
 	if (n_parts > MAX_PARTS)
 		n_parts = MAX_PARTS;
+	if (by_sha && bl_sqlite_fill_shas(s, q, err) != 0)
+		return -1;
 	if (bl_sqlite_tx(s, ST_BEGIN, err, what) != 0)
 		return -1;
 	sqlite3_stmt *mq = bl_sqlite_stmt(s, ST_VALUE_METRICS, METRICS_SQL, err);
-	sqlite3_stmt *iq = mq ? bl_sqlite_stmt(s, ST_VALUE_IDS, IDS_SQL, err) : NULL;
-	sqlite3_stmt *cq = iq ? bl_sqlite_stmt(s, ST_VALUE_CASES, CASES_SQL, err) : NULL;
+	sqlite3_stmt *iq = !mq ? NULL
+		: by_sha ? bl_sqlite_stmt(s, ST_VALUE_IDS_SHAS, IDS_SHAS_SQL, err)
+			 : bl_sqlite_stmt(s, ST_VALUE_IDS, IDS_SQL, err);
+	sqlite3_stmt *cq = !iq ? NULL
+		: by_sha ? bl_sqlite_stmt(s, ST_VALUE_CASES_SHAS, CASES_SHAS_SQL, err)
+			 : bl_sqlite_stmt(s, ST_VALUE_CASES, CASES_SQL, err);
 	sqlite3_stmt *bq = cq ? bl_sqlite_stmt(s, ST_VALUE_BOUNDS, BOUNDS_SQL, err) : NULL;
 	sqlite3_stmt *rq = bq ? bl_sqlite_stmt(s, ST_VALUE_RUNS, RUNS_SQL, err) : NULL;
 	sqlite3_stmt *vq = rq ? bl_sqlite_stmt(s, ST_VALUE_ROWS, ROWS_SQL, err) : NULL;
-	if (!vq)
+	sqlite3_stmt *sq = by_sha && vq ? bl_sqlite_stmt(s, ST_VALUE_SHAS_BOUNDS, SHAS_BOUNDS_SQL, err) : NULL;
+	if (!vq || (by_sha && !sq))
 		goto out;
 	n = open_parts(s, parts, n_parts);
 	/* the store's connection is in its snapshot now (or starts it here) */
@@ -306,8 +330,18 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, u
 	}
 	if (ret || rc != SQLITE_DONE)
 		goto check;
-	/* the repository's cases by id, for the parts to keep the others out */
-	if (repository) {
+	/* the chosen commits: only the runs from their cases' oldest on */
+	if (by_sha) {
+		bind_text(sq, 1, repository);
+		if ((rc = sqlite3_step(sq)) != SQLITE_ROW)
+			goto check;
+		chunks.lo = sqlite3_column_int64(sq, 0);
+		chunks.hi = sqlite3_column_int64(sq, 1) + 1;
+		sqlite3_reset(sq);
+		rc = SQLITE_DONE;
+	}
+	/* the repository's (or commits') cases by id, for the parts to keep the others out */
+	if (repository || by_sha) {
 		bind_text(iq, 1, repository);
 		while ((rc = sqlite3_step(iq)) == SQLITE_ROW) {
 			BL_GROW(ids, cap, n_ids + 1);
@@ -326,7 +360,7 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const char *repository, u
 			p->vq = vq;
 		}
 		p->chunks = &chunks;
-		p->any = !repository;
+		p->any = !repository && !by_sha;
 		p->cases = ids;
 		p->n_cases = n_ids;
 		p->v = &v[k];
@@ -387,6 +421,8 @@ out:
 		sqlite3_reset(mq);
 	if (iq)
 		sqlite3_reset(iq);
+	if (sq)
+		sqlite3_reset(sq);
 	if (cq)
 		sqlite3_reset(cq);
 	if (bq)
@@ -404,5 +440,6 @@ int bl_sqlite_foreach_value(struct bl_store *bs, const char *repository, const s
 			    struct bl_error *err)
 {
 	void *ctxs[1] = {ctx};
-	return bl_sqlite_foreach_value_parts(bs, repository, 1, v, ctxs, err);
+	struct bl_point_query q = {.repository = repository};
+	return bl_sqlite_foreach_value_parts(bs, &q, 1, v, ctxs, err);
 }

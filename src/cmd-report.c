@@ -242,7 +242,18 @@ static int run_report(struct options *o, const struct cli_context *ctx, const st
 	struct bl_series_set set = {0};
 	int rc = EXIT_OK, db_rc = EXIT_OK;
 	struct bl_error db_err = {{0}};
-	if (!db_missing) {
+	/* --last: the window's commits first, so that only their runs are read */
+	const char **window = NULL;
+	if (o->last > 0 && hist_started) {
+		pthread_join(hist_thread, NULL);
+		hist_started = false;
+	}
+	if (o->last > 0 && hist.rc == EXIT_OK) {
+		window = bl_xcalloc(hist.n ? hist.n : 1, sizeof(*window));
+		for (size_t i = 0; i < hist.n; i++)
+			window[i] = hist.commits[i].sha;
+	}
+	if (!db_missing && !(o->last > 0 && hist.rc)) {
 		if (bl_store_open(ctx->db_path, &store, &db_err)) {
 			db_rc = EXIT_RUNTIME;
 		} else {
@@ -251,6 +262,8 @@ static int run_report(struct options *o, const struct cli_context *ctx, const st
 				.repository = ctx->repo,
 				.metric = o->metrics.n == 1 && !all ? o->metrics.v[0] : NULL,
 				.benchmark = o->benches.n == 1 ? o->benches.v[0] : NULL,
+				.shas = window,
+				.n_shas = window ? hist.n : 0,
 			};
 			if (bl_series_load_bulk(store, &q, &set, &db_err))
 				db_rc = EXIT_RUNTIME;
@@ -258,6 +271,7 @@ static int run_report(struct options *o, const struct cli_context *ctx, const st
 	}
 	if (hist_started)
 		pthread_join(hist_thread, NULL);
+	free(window);
 	t_db = bl_now_mono_ns();
 	struct bl_report_commit *commits = hist.commits;
 	size_t n_commits = hist.n;

@@ -287,7 +287,7 @@ struct bl_store_ops {
 			     struct bl_error *err);
 	/* NULL where the backend reads on one connection only (PostgreSQL):
 	 * bl_store_foreach_value_parts then hands everything to part 0. */
-	int (*foreach_value_parts)(struct bl_store *s, const char *repository, unsigned n_parts,
+	int (*foreach_value_parts)(struct bl_store *s, const struct bl_point_query *q, unsigned n_parts,
 				   const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err);
 };
 
@@ -398,7 +398,10 @@ void bl_store_rollback(struct bl_store *s);
 int bl_store_foreach_value(struct bl_store *s, const char *repository, const struct bl_value_visitor *v, void *ctx,
 			   struct bl_error *err);
 /* The same read split over n_parts threads, for whole-history reports on
- * machines with several CPUs. v[0] with ctx[0] gets every metric name
+ * machines with several CPUs, of the cases of q->repository (NULL: any) at
+ * q->shas (NULL: any commit; the other members of q are the visitor's
+ * business): the runs read are then only those from the oldest run of those
+ * cases on, so a window of a long history costs its share. v[0] with ctx[0] gets every metric name
  * first, then every case, on the calling thread. Meanwhile the measured
  * runs, cut into ranges of the order they were stored in, are read by
  * n_parts parts, each taking the next range left until none is: part k's
@@ -414,8 +417,11 @@ int bl_store_foreach_value(struct bl_store *s, const char *repository, const str
  * return of a member stops the read and is returned (the lowest part's when
  * several stop); a member says why through its own ctx, err says why the
  * store failed. */
-int bl_store_foreach_value_parts(struct bl_store *s, const char *repository, unsigned n_parts,
+int bl_store_foreach_value_parts(struct bl_store *s, const struct bl_point_query *q, unsigned n_parts,
 				 const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err);
+/* Whether bl_store_foreach_value_parts reads in parts and honours q->shas
+ * here (SQLite); elsewhere q->shas must be NULL. */
+bool bl_store_has_value_parts(const struct bl_store *s);
 
 /* Backends (internal): */
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err);
