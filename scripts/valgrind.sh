@@ -25,6 +25,8 @@ export BENCHLINE_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --sh
 --errors-for-leak-kinds=definite,indirect --track-origins=yes --child-silent-after-fork=yes \
 --log-file=$logs/vg.%p.log"
 export BENCHLINE=$PWD/$build/benchline BENCHLINE_SRC=$PWD
+# Tests with leases and deadlines (t-queue) stretch them by this factor.
+export BENCHLINE_TEST_SLOW=${BENCHLINE_TEST_SLOW:-10}
 failed=0
 for t in "$@"; do
 	t=${t%.sh}

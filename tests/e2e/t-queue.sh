@@ -93,9 +93,13 @@ run_bl -C "$R" queue --db "$URL"
 expect_eq "$status" 0 "queue shows the queue"
 expect_contains "$out" "20 pending, 0 running" "queue counts the pending jobs"
 
+# Leases and the waits tied to them, stretched by BENCHLINE_TEST_SLOW (scripts/valgrind.sh sets 10: under
+# valgrind a heartbeat can be late by more than a 3 s lease).
+slow=${BENCHLINE_TEST_SLOW:-1}
+scaled() { awk -v x="$1" -v s="$slow" 'BEGIN { print x * s }'; }
 # ---- 4 workers, one killed mid-job ------------------------------------------------------------------------------------
 for w in 1 2 3 4; do
-	"$BENCHLINE" -C "$R" worker --db "$URL" --exit-when-empty --lease 3 --poll 0.5 --name "w$w" \
+	"$BENCHLINE" -C "$R" worker --db "$URL" --exit-when-empty --lease "$(scaled 3)" --poll 0.5 --name "w$w" \
 		--cache-dir "$T/cache$w" >"$T/w$w.out" 2>"$T/w$w.err" &
 	WORKER_PIDS+=($!)
 done
@@ -141,7 +145,7 @@ echo 21 >"$R/lib.txt"
 commit_at "$R" 21 "commit 21"
 run_bl -C "$R" enqueue --db "$URL" --benchmark score HEAD
 expect_contains "$out" "enqueued 1 job" "one more job"
-"$BENCHLINE" -C "$R" worker --db "$URL" --max-jobs 1 --lease 1.5 --name frozen --cache-dir "$T/cachef" \
+"$BENCHLINE" -C "$R" worker --db "$URL" --max-jobs 1 --lease "$(scaled 1.5)" --name frozen --cache-dir "$T/cachef" \
 	>"$T/wf.out" 2>"$T/wf.err" &
 FROZEN=$!
 WORKER_PIDS+=("$FROZEN")
@@ -154,7 +158,7 @@ kill -STOP "$FROZEN"
 run_bl -C "$R" worker --db "$URL" --exit-when-empty --cache-dir "$T/cachef"
 expect_eq "$status" 2 "a second worker on one cache directory is refused"
 expect_contains "$err" "uses the cache '$T/cachef'; give each worker of a clone its own --cache-dir" "saying what to do"
-sleep 2
+sleep "$(scaled 2)"
 run_bl -C "$R" worker --db "$URL" --exit-when-empty --poll 0.5 --name rescuer --cache-dir "$T/cacher"
 expect_eq "$status" 0 "the rescuer takes the expired job and exits"
 expect_contains "$out" "done" "the rescuer stores the job"
