@@ -11,6 +11,9 @@ Reads a benchline SQLite database (as bench/report.sh makes it with bench_report
 Only the newest --commits commits are written (default: all). asv itself is not part of this repository: run
 it from its source, e.g.
   PYTHONPATH=/path/to/asv:/path/to/asv_runner python3 -m asv publish --config OUT/asv.conf.json
+(asv's Python dependencies from Debian: python3-json5 -tabulate -virtualenv -packaging -importlib-metadata, so
+run it with /usr/bin/python3; from source asv reads its own version from package metadata, so put a directory
+holding asv-0.6.5.dist-info/METADATA, with the lines "Name: asv" and "Version: 0.6.5", on PYTHONPATH too.)
 usage: bench/asv-compare.py DB REPO OUT [--commits N] [--branch main]
 """
 import argparse
