@@ -110,6 +110,15 @@ static int on_metric(void *vctx, const struct bl_value_metric *m)
 	return 0;
 }
 
+/* *table replaced by cap empty (NONE) slots of an open-addressing index. */
+static void empty_table(uint32_t **table, size_t *table_cap, size_t cap)
+{
+	free(*table);
+	*table = bl_xmalloc(cap * sizeof(uint32_t));
+	memset(*table, 0xff, cap * sizeof(uint32_t));
+	*table_cap = cap;
+}
+
 static uint32_t family_of(struct loader *ld, const struct bl_value_case *c)
 {
 	struct intern *t = &ld->bulk->strings;
@@ -117,10 +126,7 @@ static uint32_t family_of(struct loader *ld, const struct bl_value_case *c)
 		   *machine = bl_bulk_intern(t, c->machine);
 	if (2 * (ld->n_families + 1) > ld->family_cap) {
 		size_t cap = ld->family_cap ? 2 * ld->family_cap : 256;
-		free(ld->family_table);
-		ld->family_table = bl_xmalloc(cap * sizeof(uint32_t));
-		memset(ld->family_table, 0xff, cap * sizeof(uint32_t));
-		ld->family_cap = cap;
+		empty_table(&ld->family_table, &ld->family_cap, cap);
 		for (size_t i = 0; i < ld->n_families; i++) {
 			const struct family *f = &ld->families[i];
 			size_t k = (((uintptr_t)f->name * 31 + (uintptr_t)f->params) * 31 + (uint64_t)f->machine_id) *
@@ -204,10 +210,7 @@ static struct pcase *part_case(struct part_loader *p, int64_t benchmark_id)
 		return &p->cases[p->memo];
 	if (2 * (p->n_cases + 1) > p->table_cap) {
 		size_t cap = p->table_cap ? 2 * p->table_cap : 1024;
-		free(p->table);
-		p->table = bl_xmalloc(cap * sizeof(uint32_t));
-		memset(p->table, 0xff, cap * sizeof(uint32_t));
-		p->table_cap = cap;
+		empty_table(&p->table, &p->table_cap, cap);
 		for (size_t i = 0; i < p->n_cases; i++) {
 			size_t k = slot_of_id(p->cases[i].benchmark_id, cap);
 			while (p->table[k] != NONE)
