@@ -120,18 +120,19 @@ int cli_context_init(struct cli_context *ctx, const char *config_opt, const char
 		ctx->cache_dir = absolute(cache_opt);
 	else if (ctx->repo)
 		ctx->cache_dir = bl_xasprintf("%s/.benchline/cache", ctx->repo);
-	/* Then 'db:' of benchline.yaml (a relative path is the repository's). */
+	/* Then 'db:' of benchline.yaml (a relative path is the repository's). Only that key is read here: a mistake
+	 * elsewhere in the file is reported by the commands that use it (run, compare, ...), and does not keep show,
+	 * export or import from the store. */
 	if (!db_opt && !(env_db && *env_db) && ctx->config_path && access(ctx->config_path, F_OK) == 0) {
-		struct bl_config cfg;
-		if (bl_config_load(ctx->config_path, &cfg, err) != 0)
+		char *db;
+		if (bl_config_load_db(ctx->config_path, &db, err) != 0)
 			return -1;
-		if (cfg.db) {
+		if (db) {
 			free(ctx->db_path);
-			ctx->db_path = strstr(cfg.db, "://") || cfg.db[0] == '/' || !ctx->repo
-					       ? db_target(cfg.db)
-					       : bl_xasprintf("%s/%s", ctx->repo, cfg.db);
+			ctx->db_path = strstr(db, "://") || db[0] == '/' || !ctx->repo ? db_target(db)
+										 : bl_xasprintf("%s/%s", ctx->repo, db);
 		}
-		bl_config_release(&cfg);
+		free(db);
 	}
 	if (!ctx->db_path)
 		return bl_fail(err, "no database: run inside a git repository, or give --db PATH or BENCHLINE_DB");

@@ -171,6 +171,11 @@ struct bl_config {
 int bl_config_parse(const char *path, const char *text, size_t len, struct bl_config *cfg, struct bl_error *err);
 int bl_config_load(const char *path, struct bl_config *cfg, struct bl_error *err);
 void bl_config_release(struct bl_config *cfg);
+/* Only the top-level 'db' of the file (*db NULL when absent, else owned by the caller): the rest of the document
+ * must be YAML with a mapping at the top but is not checked, so a mistake elsewhere stops only the commands that
+ * read it. */
+int bl_config_parse_db(const char *path, const char *text, size_t len, char **db, struct bl_error *err);
+int bl_config_load_db(const char *path, char **db, struct bl_error *err);
 /* The first of names that is no benchmark of cfg, NULL when all are. */
 const char *bl_config_unknown_benchmark(const struct bl_config *cfg, const char *const *names, size_t n);
 

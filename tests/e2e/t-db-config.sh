@@ -37,6 +37,27 @@ BENCHLINE_DB=$T/env.db run_bl -C "$R" run --db "$T/opt.db" HEAD
 expect_eq "$(sql "$T/opt.db" "select count(*) from runs")" 2 "--db wins over both"
 expect_eq "$(sql "$R/results/shared.db" "select count(*) from runs")" 2 "'db:' untouched meanwhile"
 
+# Commands that only need the store read only 'db:': a mistake elsewhere in
+# the file stops the commands that use that key, not show or export.
+cp "$R/benchline.yaml" "$T/good.yaml"
+sed -i 's|^    repetitions: 2|    repetitions: many|' "$R/benchline.yaml"
+run_bl -C "$R" show --format csv
+expect_eq "$status" 0 "show works with an error in an unrelated key"
+expect_contains "$out" "score" "and reads the store named by 'db:'"
+run_bl -C "$R" export --format csv -o "$T/exported"
+expect_eq "$status" 0 "export too"
+expect_contains "$out$err" "results/shared.db" "from the store named by 'db:'"
+run_bl -C "$R" run HEAD
+expect_eq "$status" 2 "run still refuses the bad key"
+expect_contains "$err" "benchline.yaml:8" "naming the file and line of the bad key"
+expect_contains "$err" "repetitions" "and the key"
+expect_eq "$(sql "$R/results/shared.db" "select count(*) from runs")" 2 "nothing stored is lost"
+printf 'version: 1\nbenchmarks: [unclosed\n' >"$R/benchline.yaml"
+run_bl -C "$R" show
+expect_eq "$status" 2 "a file that is not YAML still stops show (its 'db:' cannot be read)"
+expect_contains "$err" "benchline.yaml:" "naming the file"
+cp "$T/good.yaml" "$R/benchline.yaml"
+
 sed -i 's|^db: .*|db: [a, b]|' "$R/benchline.yaml"
 run_bl -C "$R" show
 expect_eq "$status" 2 "a 'db:' that is not a string is a usage error"

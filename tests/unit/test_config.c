@@ -1384,6 +1384,52 @@ static void test_messages_stay_readable(void **state)
 		     FILE_NAME ":3:28: ", "has '{aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...}', which is not", NULL);
 }
 
+/* bl_config_parse_db: only 'db' is read, so a mistake in another key does not keep a command from its store. */
+static void expect_db(const char *text, const char *want)
+{
+	struct bl_error err = {{0}};
+	char *db = (char *)"unset";
+	if (bl_config_parse_db(FILE_NAME, text, strlen(text), &db, &err) != 0)
+		fail_msg("unexpected error: %s", err.msg);
+	if (want)
+		assert_string_equal(db, want);
+	else
+		assert_null(db);
+	free(db);
+}
+
+static void expect_db_error(const char *text, const char *where, const char *words)
+{
+	struct bl_error err = {{0}};
+	char *db = (char *)"unset";
+	assert_int_equal(bl_config_parse_db(FILE_NAME, text, strlen(text), &db, &err), -1);
+	assert_null(db);
+	if (strncmp(err.msg, where, strlen(where)) || !strstr(err.msg, words))
+		fail_msg("expected '%s...%s', got '%s'", where, words, err.msg);
+}
+
+static void test_db_only(void **state)
+{
+	(void)state;
+	expect_db("version: 1\ndb: results/x.db\nbenchmarks: []\n", "results/x.db");
+	expect_db("version: 1\nbenchmarks: []\n", NULL);
+	/* errors elsewhere are not this reader's: a bad version, an unknown key, a bad benchmark */
+	expect_db("version: 7\nfrobnicate: 1\ndb: postgresql://h/d\nbenchmarks:\n  - name: a\n    repetitions: many\n",
+		  "postgresql://h/d");
+	expect_db("db: only.db\n", "only.db");
+	/* and the full parser still refuses that file */
+	struct bl_config cfg;
+	struct bl_error err = {{0}};
+	const char *bad = "version: 1\ndb: a.db\nbenchmarks:\n  - {name: a, command: [x], repetitions: many}\n";
+	assert_int_equal(bl_config_parse(FILE_NAME, bad, strlen(bad), &cfg, &err), -1);
+	expect_db(bad, "a.db");
+	/* what 'db' itself must be is still checked, at its line */
+	expect_db_error("version: 1\ndb: [a, b]\n", "benchline.yaml:2:", "'db'");
+	expect_db_error("version: 1\ndb: \"\"\n", "benchline.yaml:2:", "'db' must name a database");
+	expect_db_error("- a\n- b\n", "benchline.yaml:1:1:", "the top level must be a mapping");
+	expect_db_error("version: 1\ndb: [unclosed\n", "benchline.yaml:", "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1428,6 +1474,7 @@ int main(void)
 	    cmocka_unit_test(test_load_directory_and_empty_file),
 	    cmocka_unit_test(test_hostile_matrix_at_limit),
 	    cmocka_unit_test(test_messages_stay_readable),
+	    cmocka_unit_test(test_db_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
