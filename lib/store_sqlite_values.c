@@ -5,26 +5,27 @@
  *
  * foreach_point asks for each case's values with queries of its own, tens of
  * microseconds per case: most of a minute for 10,000 commits x 40 cases x 5
- * metrics. Here four statements read everything in key order, in one read
+ * metrics. Here a few statements read everything in key order, in one read
  * transaction: the metric dictionary, the cases (benchmarks by benchmark_id,
  * with their commit), the measured runs (runs by run_id) and the values
  * (metric_values by value_id = run_id * 1000000 + seq). The last two are
  * merged like a sorted join, so no row is looked up by key and no result is
  * sorted. Values of warm-ups and failed runs, and of cases outside the
- * repository, are skipped.
+ * repository (or the chosen commits, q->shas), are skipped.
  *
  * Parts (foreach_value_parts): decoding 10,000,000 rows is seconds of one
- * CPU, so the runs are cut into ranges of run_id, each read by a thread on a
- * connection of its own. The connections must read the same snapshot, which
- * SQLite (built without sqlite3_snapshot_open, as Debian's is) only promises
- * one connection at a time: a further connection takes the write lock
- * (BEGIN IMMEDIATE, waiting as long as any writer would) while every reader
- * starts its read transaction, so nothing can be committed in between, and
- * lets go before the scan; it waits a quarter of a second at most for a
- * writer to finish. An immutable file needs no lock. Where this
- * cannot be had (a database in memory, a read-only file that may change,
- * the lock not won in time, a connection that will not open) part 0 reads
- * everything on the store's own connection: the same result, slower.
+ * CPU, so the runs are cut into ranges of run_id, taken one at a time by
+ * threads that each read on a connection of their own, while the calling
+ * thread reads the cases (then takes ranges too). The connections must read
+ * the same snapshot, which SQLite (built without sqlite3_snapshot_open, as
+ * Debian's is) only promises one connection at a time: a further connection
+ * takes the write lock (BEGIN IMMEDIATE, waiting a quarter of a second at
+ * most for a writer to finish) while every reader starts its read
+ * transaction, so nothing can be committed in between, and lets go before
+ * the scan. An immutable file needs no lock. Where this cannot be had (a
+ * database in memory, a read-only file that may change, the lock not won in
+ * time, a connection that will not open) part 0 reads everything on the
+ * store's own connection: the same result, slower.
  */
 #include "store_sqlite_internal.h"
 
