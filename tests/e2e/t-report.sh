@@ -93,3 +93,17 @@ expect_eq "$status" 3 "--png without Chromium fails"
 expect_contains "$err" "needs headless Chromium" "and says what to install"
 run_bl -C "$R" report --format pdf
 expect_eq "$status" 2 "unknown format"
+# A revision that does not resolve and a database that does not exist are said, with and without --last (which
+# reads the history before the database instead of beside it).
+for last in "" "--last 3"; do
+	run_bl -C "$R" report $last no-such-rev -o "$T/x"
+	expect_eq "$status" 2 "an unknown revision is a usage error ${last:-(whole history)}"
+	expect_contains "$err" "cannot resolve revision 'no-such-rev'" "and names it ${last:-(whole history)}"
+	run_bl -C "$R" report $last --db "$T/none.db" -o "$T/x"
+	expect_eq "$status" 3 "a missing database fails ${last:-(whole history)}"
+	expect_contains "$err" "database '$T/none.db' does not exist" "and names it ${last:-(whole history)}"
+	[ ! -e "$T/none.db" ] || fail "the missing database is not created"
+done
+run_bl -C "$R" report --last 3 -o "$T/last3"
+expect_eq "$status" 0 "--last 3 writes a report"
+expect_contains "$out" "3 commits" "of the 3 newest commits"
