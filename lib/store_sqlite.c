@@ -10,6 +10,10 @@
  * - Every write that belongs together runs in one BEGIN IMMEDIATE
  *   transaction: a writer waits for the lock up front (busy timeout) instead
  *   of failing half-way with SQLITE_BUSY when a read upgrades to a write.
+ *   Between bl_store_begin and bl_store_commit (a batch) the BEGIN IMMEDIATE
+ *   is the batch's, and each operation is a savepoint inside it: one that
+ *   fails is undone alone, as on PostgreSQL. When SQLite rolls back the whole
+ *   transaction itself (disk full, I/O error) the commit says so and fails.
  * - Statements are prepared once per store, on first use, and kept until
  *   close; text is bound SQLITE_STATIC because every statement is stepped and
  *   reset before the caller's strings can go away.
@@ -92,6 +96,10 @@ static const char *tx_sql(enum stmt_id id)
 		return "BEGIN IMMEDIATE";
 	case ST_COMMIT:
 		return "COMMIT";
+	case ST_SAVEPOINT:
+		return "SAVEPOINT bl_op";
+	case ST_RELEASE:
+		return "RELEASE bl_op";
 	default:
 		return "ROLLBACK";
 	}
@@ -99,6 +107,14 @@ static const char *tx_sql(enum stmt_id id)
 
 int bl_sqlite_tx(struct sqlite_store *s, enum stmt_id id, struct bl_error *err, const char *what)
 {
+	if (s->in_batch) {
+		/* After SQLite rolled the batch back itself, a savepoint would
+		 * start a new transaction and commit on its own: refuse. */
+		if (sqlite3_get_autocommit(s->db))
+			return bl_fail(err, "%s: database '%s': the transaction was rolled back after an earlier error",
+				       what, s->path);
+		id = id == ST_COMMIT ? ST_RELEASE : ST_SAVEPOINT;
+	}
 	sqlite3_stmt *st = bl_sqlite_stmt(s, id, tx_sql(id), err);
 	if (!st)
 		return -1;
@@ -112,6 +128,11 @@ void bl_sqlite_rollback(struct sqlite_store *s)
 {
 	if (sqlite3_get_autocommit(s->db))
 		return;
+	if (s->in_batch) {
+		/* Fails harmlessly when the error came before the savepoint. */
+		sqlite3_exec(s->db, "ROLLBACK TO bl_op; RELEASE bl_op", NULL, NULL, NULL);
+		return;
+	}
 	if (s->stmts[ST_ROLLBACK] || bl_sqlite_stmt(s, ST_ROLLBACK, tx_sql(ST_ROLLBACK), NULL))
 		exec_stmt(s->stmts[ST_ROLLBACK]);
 	else
@@ -161,6 +182,49 @@ static int read_settings(int *busy_ms, const char **sync_pragma, struct bl_error
 	return 0;
 }
 
+/* ---- batches: several operations in one transaction ---------------------------------------------------------- */
+
+static int sqlite_begin(struct bl_store *bs, struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	if (s->in_batch)
+		return bl_fail(err, "store '%s': a transaction is already open", s->base.display_name);
+	if (bl_sqlite_tx(s, ST_BEGIN_IMMEDIATE, err, "cannot begin a transaction") != 0)
+		return -1;
+	s->in_batch = true;
+	return 0;
+}
+
+static int sqlite_commit(struct bl_store *bs, struct bl_error *err)
+{
+	struct sqlite_store *s = backend(bs);
+	if (!s->in_batch)
+		return bl_fail(err, "store '%s': no transaction is open", s->base.display_name);
+	s->in_batch = false;
+	if (sqlite3_get_autocommit(s->db)) {
+		/* SQLite rolled it all back after an error (disk full, I/O). */
+		bl_sqlite_forget_metric_keys(s);
+		return bl_fail(err, "cannot commit to '%s': an earlier statement of the transaction failed and "
+				    "SQLite rolled the transaction back",
+			       s->path);
+	}
+	if (bl_sqlite_tx(s, ST_COMMIT, err, "cannot commit") != 0) {
+		bl_sqlite_rollback(s);
+		bl_sqlite_forget_metric_keys(s);
+		return -1;
+	}
+	return 0;
+}
+
+static void sqlite_rollback_batch(struct bl_store *bs)
+{
+	struct sqlite_store *s = backend(bs);
+	s->in_batch = false;
+	bl_sqlite_rollback(s);
+	/* Keys added in the transaction are gone with it. */
+	bl_sqlite_forget_metric_keys(s);
+}
+
 static void sqlite_close(struct bl_store *bs)
 {
 	struct sqlite_store *s = backend(bs);
@@ -196,6 +260,9 @@ static const struct bl_store_ops sqlite_ops = {
 	.save_detection = bl_sqlite_save_detection,
 	.foreach_value = bl_sqlite_foreach_value,
 	.foreach_value_parts = bl_sqlite_foreach_value_parts,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback_batch,
 };
 
 int bl_store_sqlite_open(const char *path, struct bl_store **out, struct bl_error *err)

@@ -34,6 +34,8 @@ enum stmt_id {
 	ST_BEGIN_IMMEDIATE,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT, /* an operation's own step inside bl_store_begin ... commit */
+	ST_RELEASE,
 	ST_MACHINE_UPSERT,
 	ST_MACHINE_ID,
 	ST_COMMIT_UPSERT,
@@ -84,6 +86,7 @@ struct sqlite_store {
 	char *reader_uri;              /* owned; how more connections open this file, NULL: they cannot */
 	bool reader_immutable;         /* reader_uri is an immutable file: no writer to lock out */
 	bool shas_table;               /* temp.query_shas exists on this connection */
+	bool in_batch;                 /* inside bl_store_begin ... commit: operations are savepoints */
 	struct bl_metric_dict *dict;   /* owned by store_sqlite_metrics.c; NULL until the first metric */
 	sqlite3_stmt *stmts[ST_COUNT]; /* owned; prepared on first use */
 };
@@ -123,11 +126,13 @@ int bl_sqlite_fail(struct sqlite_store *s, int rc, struct bl_error *err, const c
 sqlite3_stmt *bl_sqlite_stmt(struct sqlite_store *s, enum stmt_id id, const char *sql, struct bl_error *err);
 
 /* Runs BEGIN (ST_BEGIN), BEGIN IMMEDIATE or COMMIT; on failure err says
- * "WHAT: REASON". */
+ * "WHAT: REASON". Inside a batch (bl_store_begin) BEGIN opens a savepoint
+ * and COMMIT releases it. */
 int bl_sqlite_tx(struct sqlite_store *s, enum stmt_id id, struct bl_error *err, const char *what);
 
 /* Rolls back whatever transaction is open; harmless when SQLite already
- * rolled it back on its own (after SQLITE_FULL, SQLITE_IOERR, ...). */
+ * rolled it back on its own (after SQLITE_FULL, SQLITE_IOERR, ...). Inside a
+ * batch, only the failed operation's savepoint. */
 void bl_sqlite_rollback(struct sqlite_store *s);
 
 /* ---- store_sqlite_schema.c ------------------------------------------------------------------------------------- */

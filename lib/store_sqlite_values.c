@@ -207,7 +207,7 @@ static void *scan_chunks(void *arg)
  * there are (1 when the others could not be had). */
 static unsigned open_parts(struct sqlite_store *s, struct part *parts, unsigned n)
 {
-	if (n <= 1 || !s->reader_uri)
+	if (n <= 1 || !s->reader_uri || s->in_batch) /* other connections would not see the batch */
 		return 1;
 	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI |
 		    (s->reader_immutable ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);

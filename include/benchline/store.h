@@ -384,7 +384,9 @@ int bl_store_copy(struct bl_store *from, struct bl_store *to, struct bl_copy_tot
 /* Makes every write until bl_store_commit one transaction: all of it is
  * stored or none (a worker's job). Each operation inside keeps its own
  * all-or-nothing step; one that fails can be retried or skipped, and the
- * rest still commits. PostgreSQL only: SQLite fails ("not supported"). */
+ * rest still commits. Both backends (SQLite: one BEGIN IMMEDIATE, each
+ * operation a savepoint in it; readers elsewhere see none of it until the
+ * commit). */
 int bl_store_begin(struct bl_store *s, struct bl_error *err);
 int bl_store_commit(struct bl_store *s, struct bl_error *err);
 /* Discards every write since bl_store_begin (nothing when none is open). */

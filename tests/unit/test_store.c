@@ -1078,19 +1078,12 @@ static void test_add_run_stores_everything(void **state)
 
 /* bl_store_begin ... commit makes several operations one transaction
  * (a worker's job): a rollback leaves nothing, a failed operation inside is
- * undone alone and the rest commits. SQLite says it cannot. */
+ * undone alone and the rest commits. Both backends. */
 static void test_batch_transaction(void **state)
 {
 	char *path = fresh_target();
 	struct bl_store *s = open_ok(path);
 	struct bl_error err = {{0}};
-	if (!is_pg()) {
-		assert_int_equal(bl_store_begin(s, &err), -1);
-		assert_non_null(strstr(err.msg, "not supported by the sqlite store"));
-		bl_store_close(s);
-		free(path);
-		return;
-	}
 	int64_t mid = add_machine(s, "fp1", "host1");
 	struct bl_case_state st;
 	struct bl_case_key k = case_key(mid, SHA_A, "decode", "{}");
