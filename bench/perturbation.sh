@@ -18,7 +18,9 @@
 #
 # usage: bench/perturbation.sh [BENCHLINE] [RUNS] [WORK]
 #   RUNS per variant (default 30); WORK iterations per thread, in millions
-#   (default 250: ~0.45 s per run on the development VM)
+#   (default 250: ~0.45 s per run on the development VM).
+#   PERTURB_RUN_FLAGS: more options for every `benchline run`, e.g.
+#   "--cpu-list 2,3" (the benchmark on 2 CPUs, the sampler kept off them).
 set -euo pipefail
 bl=$(realpath "${1:-build-rel/benchline}")
 runs=${2:-30}
@@ -77,7 +79,8 @@ done
 
 run_one() { # MS
 	local out
-	if ! out=$("$bl" -C "$R" run -q --force --config "$T/sampling-$1.yaml" --db "$T/sampling-$1.db" HEAD 2>&1); then
+	# shellcheck disable=SC2086
+	if ! out=$("$bl" -C "$R" run -q --force ${PERTURB_RUN_FLAGS:-} --config "$T/sampling-$1.yaml" --db "$T/sampling-$1.db" HEAD 2>&1); then
 		echo "$out" >&2
 		exit 1
 	fi

@@ -21,6 +21,11 @@ dir=${1:?usage: make-repo.sh DIR [--no-run]}
 run=1
 [ "${2:-}" = "--no-run" ] && run=0
 bl=${BENCHLINE:-benchline}
+# The run's size: WARMUP, REPETITIONS (per commit), NEW_TOKENS and PROMPT_TOKENS may be set in the environment.
+warmup=${WARMUP:-1} reps=${REPETITIONS:-5} new_tokens=${NEW_TOKENS:-128} prompt_tokens=${PROMPT_TOKENS:-32}
+for v in "$warmup" "$reps" "$new_tokens" "$prompt_tokens"; do
+	case $v in '' | *[!0-9]*) echo "make-repo.sh: WARMUP, REPETITIONS, NEW_TOKENS and PROMPT_TOKENS must be whole numbers, not '$v'" >&2; exit 2 ;; esac
+done
 
 if [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
 	echo "make-repo.sh: '$dir' exists and is not empty" >&2
@@ -34,7 +39,7 @@ cp "$here/bench/llama_v1.py" "$dir/bench/"
 cp "$src/clients/python/benchline_recorder.py" "$dir/bench/"
 cp "$here/repo-template/loader-v1.py" "$dir/myinference/__init__.py"
 printf '__pycache__/\n.benchline/\n' >"$dir/.gitignore"
-cat >"$dir/benchline.yaml" <<'YAML'
+cat >"$dir/benchline.yaml" <<YAML
 version: 1
 suite: [bench]
 sampling:
@@ -43,11 +48,11 @@ benchmarks:
   - name: llama_v1
     command: [python3, bench/llama_v1.py]
     env:
-      NEW_TOKENS: 128
-      PROMPT_TOKENS: 32
+      NEW_TOKENS: $new_tokens
+      PROMPT_TOKENS: $prompt_tokens
       PYTHONDONTWRITEBYTECODE: 1
-    warmup: 1                # the first run of a commit also fills the page cache
-    repetitions: 5
+    warmup: $warmup                # the first run of a commit also fills the page cache
+    repetitions: $reps
     timeout: 1200
     metrics:
       better:

@@ -32,3 +32,14 @@ expect_contains "$out$err" "runs to do: 24" "4 commits x (1 warm-up + 5 repetiti
 
 "$E/make-repo.sh" "$T/ex" --no-run >"$T/make2.out" 2>&1 && fail "make-repo.sh refuses a non-empty directory"
 expect_contains "$(cat "$T/make2.out")" "exists and is not empty" "a non-empty DIR is refused with its name"
+
+# The run's size comes from the environment (a machine lent for minutes runs fewer repetitions); a value that is
+# not a whole number is refused before anything is made.
+WARMUP=0 REPETITIONS=2 NEW_TOKENS=16 "$E/make-repo.sh" "$T/small" --no-run >"$T/make3.out" 2>&1 || fail "make-repo.sh with a size: $(cat "$T/make3.out")"
+expect_contains "$(cat "$T/small/benchline.yaml")" "NEW_TOKENS: 16" "NEW_TOKENS reaches the benchmark's environment"
+run_bl -C "$T/small" run --dry-run HEAD~3 HEAD~2 HEAD~1 HEAD
+expect_contains "$out$err" "runs to do: 8" "4 commits x (0 warm-ups + 2 repetitions)"
+REPETITIONS=3x "$E/make-repo.sh" "$T/bad" --no-run >"$T/make4.out" 2>&1 && fail "make-repo.sh refuses REPETITIONS=3x"
+expect_contains "$(cat "$T/make4.out")" "not '3x'" "the bad value is named"
+[ ! -e "$T/bad" ] || fail "nothing is made for a bad size"
+pass "a bad size makes nothing"
