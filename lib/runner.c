@@ -24,7 +24,8 @@
  * window (microseconds, more if we get preempted) in which the freshly exec'd
  * child runs outside the cgroup, so memory it touches then is not in
  * memory.peak and a child forked in that window is not in the cgroup (it is
- * still in the process group, unless it calls setsid at once). We accept that
+ * still in the process group, unless it calls setsid at once: then step 5
+ * below finds it among our children in a session of their own). We accept that
  * rather than reimplement a vfork-style spawn on clone3 ourselves, but the
  * on_start hook (the device sampler, which would take the cgroup's processes
  * and cpu.stat for the run's) gets the cgroup only when the child had no
@@ -60,6 +61,9 @@
  *      write cgroup.kill if anything is still listed in the cgroup;
  *   5. reap the leftovers, which were reparented to us as the subreaper, and
  *      add their rusage (bounded wait), zombies from other sessions included;
+ *      when no cgroup held the whole tree (none, or the child forked before
+ *      it joined: the window above), first SIGKILL our live children in
+ *      other sessions: daemons that escaped the group by setsid();
  *   6. drain the pipes to end of file (bounded, in case an escaped process we
  *      could not kill still holds them) and write the log tails.
  *
@@ -663,6 +667,12 @@ int bl_run(const struct bl_run_spec *spec, struct bl_run_result *res, struct bl_
 			bl_cg_kill_all(&cg);
 	}
 	bl_reap_leftovers(pid, left, n_left, bl_now_mono_ns() + LEFTOVER_REAP_NS, &usage);
+	if (!cg_whole) {
+		/* Step 5b: what left the group by setsid() outside a cgroup. */
+		n_left = bl_kill_escaped(left, BL_CG_PIDS_MAX);
+		if (n_left)
+			bl_reap_leftovers(pid, left, n_left, bl_now_mono_ns() + LEFTOVER_REAP_NS, &usage);
+	}
 	bl_reap_orphan_zombies(&usage);
 
 	/* Whatever is still in the pipes, up to end of file. */

@@ -135,5 +135,8 @@ struct bl_tree_usage {
 void bl_reap_leftovers(pid_t pgid, pid_t *pids, size_t n, int64_t deadline_ns, struct bl_tree_usage *u);
 /* Reaps zombie children from sessions other than ours, adding their rusage to u. */
 void bl_reap_orphan_zombies(struct bl_tree_usage *u);
+/* SIGKILLs every live child of ours (reparented to us as the subreaper) in a session other than ours: a process
+ * of the run that called setsid() outside its cgroup. Lists up to cap of them in pids, returns how many. */
+size_t bl_kill_escaped(pid_t *pids, size_t cap);
 
 #endif

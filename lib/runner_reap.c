@@ -79,18 +79,9 @@ static bool proc_state(pid_t pid, char *state, pid_t *sid)
 	return true;
 }
 
-/*
- * A process that called setsid() and exited while its parent was alive is reparented to us as a zombie when the
- * parent dies: it is in neither the process group nor cgroup.procs, and nobody else will ever wait for it. Our own
- * helper commands (proc.c) stay in our session, so they are never touched; nor is anything still running.
- */
-void bl_reap_orphan_zombies(struct bl_tree_usage *u)
+/* Calls fn for each child of ours listed in /proc/self/task/<tid>/children, with its state and session. */
+static void foreach_child(void (*fn)(pid_t pid, char state, pid_t sid, void *ctx), void *ctx)
 {
-	siginfo_t si = {0};
-	/* One syscall in the usual case: no zombie child at all. */
-	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0)
-		return;
-	pid_t own_sid = getsid(0);
 	DIR *tasks = opendir("/proc/self/task");
 	if (!tasks)
 		return;
@@ -109,12 +100,68 @@ void bl_reap_orphan_zombies(struct bl_tree_usage *u)
 		for (size_t i = 0; i < n; i++) {
 			char state;
 			pid_t sid;
-			struct rusage ru;
-			int st;
-			if (proc_state(kids[i], &state, &sid) && state == 'Z' && sid != own_sid &&
-			    wait4(kids[i], &st, WNOHANG, &ru) == kids[i])
-				add_rusage(u, &ru);
+			if (proc_state(kids[i], &state, &sid))
+				fn(kids[i], state, sid, ctx);
 		}
 	}
 	closedir(tasks);
+}
+
+struct zombies {
+	pid_t own_sid;
+	struct bl_tree_usage *u;
+};
+
+static void reap_zombie(pid_t pid, char state, pid_t sid, void *ctx)
+{
+	struct zombies *z = ctx;
+	struct rusage ru;
+	int st;
+	if (state == 'Z' && sid != z->own_sid && wait4(pid, &st, WNOHANG, &ru) == pid)
+		add_rusage(z->u, &ru);
+}
+
+/*
+ * A process that called setsid() and exited while its parent was alive is reparented to us as a zombie when the
+ * parent dies: it is in neither the process group nor cgroup.procs, and nobody else will ever wait for it. Our own
+ * helper commands (proc.c) stay in our session, so they are never touched; nor is anything still running.
+ */
+void bl_reap_orphan_zombies(struct bl_tree_usage *u)
+{
+	siginfo_t si = {0};
+	/* One syscall in the usual case: no zombie child at all. */
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0)
+		return;
+	struct zombies z = {.own_sid = getsid(0), .u = u};
+	foreach_child(reap_zombie, &z);
+}
+
+struct escaped {
+	pid_t own_sid;
+	pid_t *pids;
+	size_t n, cap;
+};
+
+static void kill_escaped(pid_t pid, char state, pid_t sid, void *ctx)
+{
+	struct escaped *e = ctx;
+	if (state == 'Z' || sid == e->own_sid)
+		return;
+	kill(pid, SIGKILL);
+	if (e->n < e->cap)
+		e->pids[e->n++] = pid;
+}
+
+/*
+ * Without a cgroup that holds the whole tree, a benchmark's daemon that called setsid() is in neither the process
+ * group nor a cgroup we can kill. Once its parent has died it is our child (we are the subreaper), and it is in a
+ * session of its own, which nothing benchline starts itself is (proc.c's commands stay in ours): that tells it
+ * apart. A daemon whose parent is still alive is not found; runner.c calls this after the group was killed and
+ * reaped, when no such parent is left.
+ */
+size_t bl_kill_escaped(pid_t *pids, size_t cap)
+{
+	struct escaped e = {.own_sid = getsid(0), .pids = pids, .cap = cap};
+	foreach_child(kill_escaped, &e);
+	return e.n;
 }

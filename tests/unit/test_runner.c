@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -297,6 +298,37 @@ static void test_daemon_that_left_the_group_killed(void **state)
 	if (!was_gone)
 		kill(daemon, SIGKILL); /* no stray process, even when failing */
 	assert_true(was_gone);
+	free(script);
+	free(pidfile);
+}
+
+/* Without a cgroup, a daemon that called setsid() at once is in neither the
+ * process group nor a cgroup: it is found among our children (we are the
+ * subreaper) in a session of its own, and killed. A child of ours in our own
+ * session that is not the run's stays. */
+static void test_daemon_escaped_without_cgroup(void **state)
+{
+	pid_t bystander = fork();
+	assert_true(bystander >= 0);
+	if (bystander == 0) {
+		execl("/bin/sleep", "sleep", "1000", (char *)NULL);
+		_exit(127);
+	}
+	char *pidfile = tpath("escaped.pid");
+	/* The sleep 0.1 lets the daemon call setsid() before the group is killed. */
+	char *script = bl_xasprintf("setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > %s; sleep 0.1", pidfile);
+	struct bl_run_spec spec = {.no_cgroup = true};
+	struct bl_run_result res;
+	run_sh(script, &spec, &res);
+	assert_int_equal(res.status, BL_RUN_OK);
+	pid_t daemon = read_pid(pidfile);
+	bool was_gone = gone(daemon), bystander_alive = !gone(bystander);
+	if (!was_gone)
+		kill(daemon, SIGKILL); /* no stray process, even when failing */
+	kill(bystander, SIGKILL);
+	waitpid(bystander, NULL, 0);
+	assert_true(was_gone);
+	assert_true(bystander_alive);
 	free(script);
 	free(pidfile);
 }
@@ -965,6 +997,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_term_ignored_gets_killed),
 		cmocka_unit_test(test_leftover_background_killed),
 		cmocka_unit_test(test_daemon_that_left_the_group_killed),
+		cmocka_unit_test(test_daemon_escaped_without_cgroup),
 		cmocka_unit_test(test_timeout_warns_daemon_first),
 		cmocka_unit_test(test_zombie_from_other_session_reaped),
 		cmocka_unit_test(test_leftovers_without_cgroup),
