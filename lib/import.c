@@ -21,7 +21,15 @@ static void import_suite_hash(const struct bl_import_spec *spec, const char *nam
 static char *import_metadata(const struct bl_import_spec *spec)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "imported_from", json_string(spec->path));
+	/* One file: its name; several: the list. */
+	if (spec->n_paths == 1) {
+		json_object_set_new(o, "imported_from", json_string(spec->paths[0]));
+	} else {
+		json_t *a = json_array();
+		for (size_t i = 0; i < spec->n_paths; i++)
+			json_array_append_new(a, json_string(spec->paths[i]));
+		json_object_set_new(o, "imported_from", a);
+	}
 	json_object_set_new(o, "format", json_string(spec->adapter->name));
 	char *s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(o);
@@ -53,10 +61,15 @@ int bl_import_read(const struct bl_import_spec *spec, struct bl_metric_list *met
 		    "benchmark name '%.60s' is not valid (expected 1 to 128 characters from A-Z a-z 0-9 _ . : -, "
 		    "not starting with '.' or '-')",
 		    name);
-	if (bl_adapter_parse_file(spec->adapter, spec->path, spec->adapter_opts, metrics, err))
-		return -1;
-	if (metrics->n == 0)
-		return bl_fail(err, "'%s' holds no %s result to import", spec->path, spec->adapter->name);
+	if (spec->n_paths == 0)
+		return bl_fail(err, "no file to import");
+	for (size_t i = 0; i < spec->n_paths; i++) {
+		size_t before = metrics->n;
+		if (bl_adapter_parse_file(spec->adapter, spec->paths[i], spec->adapter_opts, metrics, err))
+			return -1;
+		if (metrics->n == before)
+			return bl_fail(err, "'%s' holds no %s result to import", spec->paths[i], spec->adapter->name);
+	}
 	return 0;
 }
 
@@ -88,7 +101,11 @@ int bl_import_store(struct bl_store *s, const struct bl_import_spec *spec, const
 	for (size_t i = 0; i < st.n_measured_done; i++)
 		if (st.measured_done[i] >= out->index)
 			out->index = st.measured_done[i] + 1;
-	diag = bl_xasprintf("imported from %s (%s)", spec->path, spec->adapter->name);
+	if (spec->n_paths > 1)
+		diag = bl_xasprintf("imported from %s and %zu more file%s (%s)", spec->paths[0], spec->n_paths - 1,
+				    spec->n_paths == 2 ? "" : "s", spec->adapter->name);
+	else
+		diag = bl_xasprintf("imported from %s (%s)", spec->paths[0], spec->adapter->name);
 	struct bl_run_record rec = {
 	    .benchmark_id = st.benchmark_id,
 	    .index = out->index,

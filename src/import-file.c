@@ -1,6 +1,6 @@
 /*
- * import-file.c - `benchline import FILE --format F --commit REV`: a harness's
- * output made elsewhere, stored with this machine's (or a named machine's)
+ * import-file.c - `benchline import FILE... --format F --commit REV`: a harness's
+ * output made elsewhere (several files: one run), stored with this machine's (or a named machine's)
  * context. The work is lib/import.c's; this file reads options and prints.
  * Reached through cmd-import.c, which owns the command table entry.
  */
@@ -17,7 +17,9 @@ const char cli_import_file_usage[] = CLI_IMPORT_FILE_USAGE;
 enum { OPT_FORMAT = 256, OPT_COMMIT, OPT_BENCH, OPT_PARAM, OPT_MACHINE, OPT_BRANCH, OPT_PATTERN, OPT_UNIT, OPT_DB };
 
 struct import_args {
-	const char *file, *format, *rev, *bench, *machine_fp, *branch, *pattern, *db;
+	const char *const *files;
+	size_t n_files;
+	const char *format, *rev, *bench, *machine_fp, *branch, *pattern, *db;
 	struct bl_strvec params, units;
 };
 
@@ -68,11 +70,10 @@ static int parse_args(int argc, char **argv, struct import_args *a)
 			return cli_usage_error("import", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		return cli_usage_error(
-		    "import", optind >= argc ? "missing FILE to import" : "one FILE at a time (got '%s' after '%s')",
-		    optind + 1 < argc ? argv[optind + 1] : "", argv[optind]);
-	a->file = argv[optind];
+	if (optind >= argc)
+		return cli_usage_error("import", "missing FILE to import");
+	a->files = (const char *const *)argv + optind;
+	a->n_files = (size_t)(argc - optind);
 	if (!a->format)
 		return cli_usage_error("import", "missing --format (one of: %s)", bl_adapter_names());
 	if (!a->rev)
@@ -153,7 +154,8 @@ int cli_import_file(int argc, char **argv)
 	else if (bl_git_current_branch(ctx.repo, &branch, &err))
 		branch = bl_xstrdup("");
 	struct bl_import_spec spec = {
-	    .path = a.file,
+	    .paths = a.files,
+	    .n_paths = a.n_files,
 	    .adapter = adapter,
 	    .adapter_opts = &opts,
 	    .repository = ctx.repo,
@@ -183,8 +185,12 @@ int cli_import_file(int argc, char **argv)
 		goto out;
 	}
 	char *label = cli_case_label(a.bench ? a.bench : adapter->name, params);
-	cli_info("imported %zu value%s from %s (%s) as run %d of %s at %.12s", res.n_metrics,
-		 res.n_metrics == 1 ? "" : "s", a.file, adapter->name, res.index, label, sha);
+	if (a.n_files == 1)
+		cli_info("imported %zu value%s from %s (%s) as run %d of %s at %.12s", res.n_metrics,
+			 res.n_metrics == 1 ? "" : "s", a.files[0], adapter->name, res.index, label, sha);
+	else
+		cli_info("imported %zu value%s from %zu files (%s) as run %d of %s at %.12s", res.n_metrics,
+			 res.n_metrics == 1 ? "" : "s", a.n_files, adapter->name, res.index, label, sha);
 	free(label);
 	rc = EXIT_OK;
 out:

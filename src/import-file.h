@@ -1,4 +1,4 @@
-/* import-file.h - `benchline import FILE ...` (import-file.c), reached from
+/* import-file.h - `benchline import FILE... ...` (import-file.c), reached from
  * cmd-import.c, which also dispatches `import --from STORE`. */
 #ifndef BENCHLINE_IMPORT_FILE_H
 #define BENCHLINE_IMPORT_FILE_H
@@ -6,14 +6,16 @@
 /* The usage text of the FILE form (a literal, so cmd-import.c can add the
  * --from form to it). */
 #define CLI_IMPORT_FILE_USAGE \
-    "usage: benchline import FILE --format FORMAT --commit REV [--benchmark NAME]\n" \
+    "usage: benchline import FILE... --format FORMAT --commit REV [--benchmark NAME]\n" \
     "                        [--param KEY=VALUE]... [--machine FINGERPRINT] [--branch NAME]\n" \
     "                        [--pattern REGEX] [--unit METRIC=UNIT]... [--db PATH]\n" \
     "\n" \
     "Stores results a harness produced elsewhere (a CI job, another machine) as one\n" \
     "measured run of a benchmark case at commit REV, with every metric of the file,\n" \
-    "units normalised as in `benchline run`. The file is read whole first: a\n" \
-    "malformed file stores nothing. Importing again adds another run to the case.\n" \
+    "units normalised as in `benchline run`. Several files (Criterion writes one\n" \
+    "estimates.json per benchmark) make one run with the metrics of them all, as\n" \
+    "`metrics: file:` with a pattern does in a run. Every file is read whole first:\n" \
+    "a malformed one stores nothing. Importing again adds another run to the case.\n" \
     "\n" \
     "Options:\n" \
     "  --format FORMAT      gbench, hyperfine, pytest-benchmark, criterion, gotest,\n" \

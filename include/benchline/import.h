@@ -24,7 +24,8 @@
 #include "benchline/store.h"
 
 struct bl_import_spec {
-	const char *path; /* the file to read */
+	const char *const *paths; /* the files to read: their values make one run */
+	size_t n_paths;
 	const struct bl_adapter *adapter;
 	const struct bl_adapter_opts *adapter_opts; /* regex: the pattern and units; else NULL */
 	const char *repository;			    /* recorded as benchmarks.repository */
@@ -42,9 +43,10 @@ struct bl_import_result {
 	char suite_hash[65];
 };
 
-/* Reads spec->path into metrics (the caller releases them): a valid case
- * name, a file its format can parse, at least one value. Errors name the file
- * and the position of the fault in it. Touches no store. */
+/* Reads spec->paths, in order, into metrics (the caller releases them): a
+ * valid case name, files its format can parse, each with at least one value.
+ * Errors name the file and the position of the fault in it. Touches no
+ * store. */
 int bl_import_read(const struct bl_import_spec *spec, struct bl_metric_list *metrics, struct bl_error *err);
 /* Stores metrics read by bl_import_read as one run (see above). */
 int bl_import_store(struct bl_store *s, const struct bl_import_spec *spec, const struct bl_metric_list *metrics,

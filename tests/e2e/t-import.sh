@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `benchline import FILE --format F --commit REV`: results made elsewhere
+# `benchline import FILE... --format F --commit REV`: results made elsewhere
 # are stored with the commit and a machine, every format's file goes in, a
 # bad file stores nothing and says where it is wrong.
 . "$(dirname "$0")/lib.sh"
@@ -98,3 +98,22 @@ expect_contains "$err" "hyperfine.json: no benchmark result line" "says the file
 run_bl -C "$R" import "$T/missing.json" --format gbench --commit HEAD
 expect_contains "$err" "missing.json" "a missing file is named"
 expect_eq "$(q "select count(*) from runs")" "$before" "no failed import stored anything"
+
+# Several files make one run (Criterion writes one estimates.json per benchmark); one bad file among them stores
+# nothing and is named.
+C=$T/target/criterion
+for id in fib_20 fib_30; do mkdir -p "$C/$id/new" && cp "$D/criterion/fib_20/new/estimates.json" "$C/$id/new/"; done
+before=$(q "select count(*) from runs")
+run_bl -C "$R" import "$C/fib_20/new/estimates.json" "$C/fib_30/new/estimates.json" --format criterion --commit HEAD --benchmark crit
+expect_eq "$status" 0 "import of two files"
+expect_contains "$err" "from 2 files (criterion) as run 0 of crit" "says how many files made the run"
+expect_eq "$(q "select count(*) from runs")" "$((before + 1))" "two files are one run"
+expect_eq "$(q "select count(distinct m.name) from metrics m join runs r using(run_id) join benchmarks b using(benchmark_id) where b.name='crit' and m.name in ('fib_20:mean','fib_30:mean')")" 2 "the run has both files' metrics"
+expect_contains "$(q "select metadata from benchmarks where name='crit'")" "\"imported_from\":[\"$C/fib_20/new/estimates.json\",\"$C/fib_30/new/estimates.json\"]" "the files listed in the case's metadata"
+echo '{"mean": ' >"$C/fib_30/new/estimates.json"
+run_bl -C "$R" import "$C/fib_20/new/estimates.json" "$C/fib_30/new/estimates.json" --format criterion --commit HEAD --benchmark crit
+expect_eq "$status" 2 "a bad second file"
+expect_contains "$err" "fib_30/new/estimates.json" "names the bad file"
+expect_eq "$(q "select count(*) from runs")" "$((before + 1))" "nothing stored when one file is bad"
+run_bl -C "$R" import --format criterion --commit HEAD
+expect_contains "$err" "missing FILE to import" "no file at all"
