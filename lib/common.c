@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -458,4 +460,22 @@ int bl_parse_double(const char *s, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+void bl_parallel(void *(*fn)(void *), void *const *args, unsigned n)
+{
+	pthread_t *t = bl_xcalloc(n ? n : 1, sizeof(*t));
+	bool *started = bl_xcalloc(n ? n : 1, sizeof(bool));
+	for (unsigned k = 1; k < n; k++)
+		started[k] = pthread_create(&t[k], NULL, fn, args[k]) == 0;
+	if (n)
+		fn(args[0]);
+	/* a worker that could not start: its share is done here, after the others */
+	for (unsigned k = 1; k < n; k++)
+		if (started[k])
+			pthread_join(t[k], NULL);
+		else
+			fn(args[k]);
+	free(started);
+	free(t);
 }

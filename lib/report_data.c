@@ -446,23 +446,6 @@ unsigned bl_report_threads(unsigned asked, size_t n_items)
 	return n;
 }
 
-void bl_report_parallel(void *(*fn)(void *), void *const *args, unsigned n)
-{
-	pthread_t *t = bl_xcalloc(n ? n : 1, sizeof(*t));
-	bool *started = bl_xcalloc(n ? n : 1, sizeof(bool));
-	for (unsigned k = 1; k < n; k++)
-		started[k] = pthread_create(&t[k], NULL, fn, args[k]) == 0;
-	fn(args[0]);
-	/* a worker that could not start: its share is done here, after the others */
-	for (unsigned k = 1; k < n; k++)
-		if (started[k])
-			pthread_join(t[k], NULL);
-		else
-			fn(args[k]);
-	free(started);
-	free(t);
-}
-
 struct model_job {
 	const struct bl_series_set *set;
 	const struct bl_report_commit *commits;
@@ -520,7 +503,7 @@ static void run_model_job(struct model_job *job, unsigned n_threads)
 	void **args = bl_xcalloc(n_threads, sizeof(*args));
 	for (unsigned k = 0; k < n_threads; k++)
 		args[k] = job; /* the workers share the job: each takes the next series */
-	bl_report_parallel(model_worker, args, n_threads);
+	bl_parallel(model_worker, args, n_threads);
 	free(args);
 	pthread_mutex_destroy(&job->lock);
 }

@@ -936,7 +936,7 @@ int bl_report_write_html(const struct bl_report *r, struct bl_store *store, size
 		w[k].site = (struct bl_site){.dir = dir, .stats = &w[k].stats};
 		args[k] = &w[k];
 	}
-	bl_report_parallel(pages_worker, args, n_threads);
+	bl_parallel(pages_worker, args, n_threads);
 	free(args);
 	for (unsigned k = 0; k < n_threads; k++) {
 		site.stats->files += w[k].stats.files;

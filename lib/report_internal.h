@@ -18,10 +18,6 @@ struct bl_site {
 	const char *dir;
 	struct bl_report_site_stats *stats;
 };
-/* Calls fn(args[k]) for k < n, each on a thread of its own (args[0] on the
- * caller's); a thread that cannot start has its call made on the caller's
- * after the others. Returns when every call has returned. */
-void bl_report_parallel(void *(*fn)(void *), void *const *args, unsigned n);
 
 /* Writes dir/rel (atomically) and counts it. */
 int bl_site_write(struct bl_site *site, const char *rel, const struct bl_buf *content, struct bl_error *err);

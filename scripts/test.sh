@@ -57,9 +57,11 @@ if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
 fi
 if [ "${SKIP_TSAN:-0}" != 1 ] && [ "${SKIP_SANITIZE:-0}" != 1 ]; then
 	# Only what the threaded tests need is built (the sampler, the report's workers, the worker's
-	# heartbeats): the whole tree under TSan would double CI time.
-	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 BUILD_TARGETS="benchline test_sampler test_device test_report" \
-		CTEST_ARGS="-L sampler|worker" run_suite "TSan build (threaded tests)" build-tsan -DCMAKE_BUILD_TYPE=Debug \
+	# heartbeats, the store's parallel read and the series loader): the whole tree under TSan would
+	# double CI time.
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		BUILD_TARGETS="benchline test_sampler test_device test_report test_store" \
+		CTEST_ARGS="-L sampler|worker|threads" run_suite "TSan build (threaded tests)" build-tsan -DCMAKE_BUILD_TYPE=Debug \
 		-DBENCHLINE_TSAN=ON
 fi
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then

@@ -87,6 +87,11 @@ int bl_mkdirs(const char *path, int mode, struct bl_error *err);
 /* rm -rf of a path; never follows symlinks out of it. */
 int bl_remove_tree(const char *path, struct bl_error *err);
 
+/* Calls fn(args[k]) for k < n, each on a thread of its own (args[0] on the
+ * caller's); a thread that cannot be started has its call made on the
+ * caller's thread afterwards. Returns when every call has returned. */
+void bl_parallel(void *(*fn)(void *), void *const *args, unsigned n);
+
 /* Monotonic clock in nanoseconds, and wall clock (Unix epoch) in nanoseconds. */
 int64_t bl_now_mono_ns(void);
 int64_t bl_now_unix_ns(void);

@@ -2073,6 +2073,8 @@ static int64_t history_first_case(struct bl_store *s)
 	return ids[0];
 }
 
+void bl_series_bulk_test_merge_grain(size_t cases); /* test hook in series_bulk_set.c */
+
 static void test_series_bulk_same(void **state)
 {
 	(void)state;
@@ -2104,9 +2106,11 @@ static void test_series_bulk_same(void **state)
 		{.repository = "/src/repo", .shas = at_a, .n_shas = 1}, {.shas = at_b_c, .n_shas = 2},
 		{.repository = "/src/repo", .shas = at_none, .n_shas = 1},
 	};
-	/* and read by 1 to 4 threads (0: one per CPU) */
-	for (size_t qt = 0; qt < 5 * sizeof(queries) / sizeof(queries[0]); qt++) {
-		size_t qi = qt / 5;
+	/* and read by 1 to 4 threads (0: one per CPU), merged on one thread, then on as many as there are parts */
+	size_t n_queries = sizeof(queries) / sizeof(queries[0]);
+	for (size_t qt = 0; qt < 10 * n_queries; qt++) {
+		size_t qi = qt / 5 % n_queries;
+		bl_series_bulk_test_merge_grain(qt < 5 * n_queries ? 0 : 1);
 		struct bl_point_query q = queries[qi];
 		q.threads = (unsigned)(qt % 5);
 		struct bl_series_set a, b;
@@ -2129,6 +2133,7 @@ static void test_series_bulk_same(void **state)
 		bl_series_set_release(&a);
 		bl_series_set_release(&b);
 	}
+	bl_series_bulk_test_merge_grain(0);
 	bl_store_close(s);
 	free(path);
 }
