@@ -35,6 +35,10 @@
 #define CLIP_HALF 3      /* running median over 2 * CLIP_HALF + 1 positions */
 #define CLIP_SIGMAS 3.0
 #define MIN_SLOPE_POSITIONS 8 /* per side, for the drift estimate */
+/* A segment shorter than this is never a line: a few positions that rise are
+ * as likely a step with a noisy neighbour as a drift, and a line there would
+ * move the step (the demo's 16 MB case put its regression one commit late). */
+#define MIN_LINE_POSITIONS 8
 
 void bl_detect_opts_default(struct bl_detect_opts *o)
 {
@@ -284,15 +288,15 @@ struct sums {
 
 /* The cost of a segment: the residual sum of squares of its level, or of a
  * line when the slope pays for its extra parameter (slope_penalty, in the
- * same units); short noisy segments thus stay flat and a long drift is one
- * sloped segment. */
+ * same units) and the segment has MIN_LINE_POSITIONS at least; short noisy
+ * segments thus stay flat and a long drift is one sloped segment. */
 static double line_cost(const struct sums *c, size_t a, size_t t, double slope_penalty)
 {
 	double n = c->n[t] - c->n[a], sx = c->x[t] - c->x[a], sy = c->y[t] - c->y[a];
 	double sxx = c->xx[t] - c->xx[a] - sx * sx / n, sxy = c->xy[t] - c->xy[a] - sx * sy / n;
 	double syy = c->yy[t] - c->yy[a] - sy * sy / n;
 	double flat = syy > 0 ? syy : 0;
-	if (sxx <= 1e-12)
+	if (sxx <= 1e-12 || n < MIN_LINE_POSITIONS)
 		return flat;
 	double line = syy - sxy * sxy / sxx;
 	line = (line > 0 ? line : 0) + slope_penalty;
