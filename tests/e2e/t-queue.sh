@@ -123,7 +123,8 @@ expect_contains "$(pg "SELECT worker || ': ' || last_error FROM jobs WHERE job_i
 	"the lease of w1 expired" "the takeover is recorded"
 case "$(pg "SELECT worker FROM jobs WHERE job_id = $killed_job")" in w2 | w3 | w4) ;; *) fail "another worker finished it" ;; esac
 expect_eq "$(pg "SELECT count(*) FROM benchmarks")" 40 "20 commits x 2 cases, each once"
-expect_eq "$(pg "SELECT count(*) FROM benchmarks WHERE status = 'complete'")" 40 "every case complete"
+expect_eq "$(pg "SELECT count(*) FROM benchmarks WHERE status = 'complete'")" 40 \
+	"every case complete (else: $(pg "SELECT string_agg(status || ' ' || name || ' ' || left(commit_id, 7) || ' runs ' || (SELECT count(*) FROM runs r WHERE r.benchmark_id = b.benchmark_id), ', ') FROM benchmarks b WHERE status <> 'complete'"))"
 expect_eq "$(pg "SELECT count(*) FROM runs WHERE kind = 'measured'")" 60 "every repetition stored once (20 x (2 + 1))"
 expect_eq "$(pg "SELECT count(*) FROM (SELECT benchmark_id, idx FROM runs WHERE kind = 'measured'
 	GROUP BY 1, 2 HAVING count(*) > 1) d")" 0 "no duplicate run"
