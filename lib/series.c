@@ -161,6 +161,7 @@ struct caps {
 struct load_ctx {
 	struct loader ld;
 	struct caps caps, failed_caps;
+	const struct bl_point_query *q;
 };
 
 static size_t *cap_of(struct caps *c, size_t i)
@@ -176,6 +177,8 @@ static int on_point(void *vctx, const struct bl_point *p)
 {
 	struct load_ctx *ctx = vctx;
 	struct bl_series_set *set = ctx->ld.set;
+	if (p->metric && ctx->q && ctx->q->keep_metric && !ctx->q->keep_metric(ctx->q->keep_ctx, p->metric))
+		return 0; /* its case is measured all the same: not a failure entry */
 	if (!p->metric) {
 		/* A case without a value here: one entry per case, one point per commit. */
 		size_t i;
@@ -225,6 +228,7 @@ int bl_series_load(struct bl_store *s, const struct bl_point_query *q, struct bl
 	struct load_ctx ctx;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.ld.set = out;
+	ctx.q = q;
 	int rc = bl_store_foreach_point(s, q, on_point, &ctx, err);
 	free(ctx.caps.v);
 	free(ctx.failed_caps.v);

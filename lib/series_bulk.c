@@ -90,6 +90,7 @@ static int on_metric(void *vctx, const struct bl_value_metric *m)
 	mm->key = m->key;
 	mm->better = m->better;
 	mm->canon = NONE;
+	mm->dropped = false;
 	if (m->key >= 0 && m->key < DIRECT_KEYS) {
 		size_t old = ld->cap_by_key;
 		BL_GROW(ld->by_key, ld->cap_by_key, (size_t)m->key + 1);
@@ -98,6 +99,10 @@ static int on_metric(void *vctx, const struct bl_value_metric *m)
 	}
 	if (ld->q->metric && strcmp(ld->q->metric, m->name) != 0)
 		return 0;
+	if (ld->q->keep_metric && !ld->q->keep_metric(ld->q->keep_ctx, m->name)) {
+		mm->dropped = true;
+		return 0;
+	}
 	const char *name = bl_bulk_intern(&ld->bulk->strings, m->name), *unit = bl_bulk_intern(&ld->bulk->strings, m->unit);
 	for (size_t i = 0; i < ld->n_canons; i++)
 		if (ld->canons[i].name == name && ld->canons[i].unit == unit)
@@ -247,8 +252,13 @@ static int on_value(void *vctx, const struct bl_value_row *v)
 		return bl_fail(&p->err, "too many values for one report (over %u): narrow it with --metric or "
 					"--benchmark", UINT32_MAX / 4);
 	const struct metric_map *mm = metric_of(ld, v->metric_key);
-	if (!mm || mm->canon == NONE)
+	if (!mm)
 		return 0;
+	if (mm->canon == NONE) {
+		if (mm->dropped)
+			part_case(p, v->benchmark_id)->dropped_values = true;
+		return 0;
+	}
 	if (!p->typical_n)
 		p->typical_n = bl_xcalloc(ld->n_canons ? ld->n_canons : 1, sizeof(uint32_t));
 	struct pcase *c = part_case(p, v->benchmark_id);

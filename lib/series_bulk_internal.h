@@ -28,6 +28,7 @@ struct metric_map {
 	int64_t key;
 	uint32_t canon; /* NONE: filtered out */
 	enum bl_better better;
+	bool dropped;   /* left out by keep_metric: its values still make a case measured */
 };
 
 struct canon {
@@ -44,6 +45,7 @@ struct bcase {
 	const char *sha, *subject, *status, *suite_hash;
 	uint32_t family, first; /* first: the case's first merged slice, NONE when it has no value */
 	int runs_failed;
+	bool dropped_values; /* has values of metrics keep_metric left out: no point, but not failed */
 };
 
 /* What the parts share: the metrics, filled before any value and only read
@@ -78,6 +80,7 @@ struct pcase {
 	int64_t benchmark_id;
 	uint32_t first_slot; /* NONE: no value in this part */
 	int runs_failed;
+	bool dropped_values;
 };
 
 /* One part of the values (bl_store_foreach_value_parts): its own cases,

@@ -77,6 +77,7 @@ static void merge_cases(struct loader *ld, struct merger *g, size_t from, size_t
 			if (!pc)
 				continue;
 			c->runs_failed += pc->runs_failed;
+			c->dropped_values |= pc->dropped_values;
 			for (uint32_t si = pc->first_slot; si != NONE; si = pl->slots[si].next) {
 				const struct slot *sl = &pl->slots[si];
 				uint32_t fi = c->first, last = NONE;
@@ -183,6 +184,8 @@ static void build_family(const struct build_job *j, struct fam_out *fo, size_t f
 	for (uint32_t k = j->fam_start[f]; k < j->fam_start[f + 1]; k++) {
 		const struct bcase *c = &j->ld->cases[j->fam_cases[k]];
 		if (c->first == NONE) {
+			if (c->dropped_values)
+				continue; /* measured, in series left out */
 			if (j->pass == 0)
 				fo->failed++;
 			else

@@ -219,6 +219,20 @@ static int write_pngs(const struct bl_strvec *svgs, const char *dir, const char 
 	return EXIT_OK;
 }
 
+/* The series the report shows (bl_report_opts.metrics says the same to the
+ * model): without --metric, every metric but the auxiliary ones; with
+ * several, those. Told to the loader, so it builds no other series. */
+static bool keep_metric(void *ctx, const char *metric)
+{
+	const struct bl_strvec *metrics = ctx;
+	if (!metrics->n)
+		return !bl_metric_is_auxiliary(metric);
+	for (size_t i = 0; i < metrics->n; i++)
+		if (!strcmp(metrics->v[i], metric))
+			return true;
+	return false;
+}
+
 static int run_report(struct options *o, const struct cli_context *ctx, const struct cli_analysis *an,
 		      const struct bl_config *cfg)
 {
@@ -264,6 +278,9 @@ static int run_report(struct options *o, const struct cli_context *ctx, const st
 				.benchmark = o->benches.n == 1 ? o->benches.v[0] : NULL,
 				.shas = window,
 				.n_shas = window ? hist.n : 0,
+				/* one metric: the store filters; all: nothing to filter */
+				.keep_metric = o->metrics.n == 1 ? NULL : keep_metric,
+				.keep_ctx = &o->metrics,
 			};
 			if (bl_series_load_bulk(store, &q, &set, &db_err))
 				db_rc = EXIT_RUNTIME;

@@ -162,6 +162,13 @@ struct bl_point_query {
 	const char *metric;          /* NULL: every metric */
 	const char *benchmark;       /* NULL: every benchmark */
 	unsigned threads;            /* bl_series_load_bulk: threads reading (0: one per CPU) */
+	/* bl_series_load(_bulk): NULL, every metric's series; else only the
+	 * series of the metrics it keeps are made, and the set is the one made
+	 * without it less the other series: a case with values of other metrics
+	 * only is not a failed case (unlike .metric, which the store filters
+	 * by). Saves a report the work of series it does not show. */
+	bool (*keep_metric)(void *ctx, const char *metric);
+	void *keep_ctx;
 };
 /* Must not call back into the same store. */
 typedef int (*bl_point_fn)(void *ctx, const struct bl_point *p);

@@ -2075,6 +2075,11 @@ static int64_t history_first_case(struct bl_store *s)
 
 void bl_series_bulk_test_merge_grain(size_t cases); /* test hook in series_bulk_set.c */
 
+static bool keep_named(void *ctx, const char *metric)
+{
+	return !strcmp(metric, ctx);
+}
+
 static void test_series_bulk_same(void **state)
 {
 	(void)state;
@@ -2098,6 +2103,13 @@ static void test_series_bulk_same(void **state)
 	 * these cases' values come from two parts and must still be one slice, by index. */
 	add_measured(s, again, 0, "ok", 0.15, 15);
 	add_measured(s, history_first_case(s), 3, "ok", 0.35, 35);
+	/* A case that measured latency only: no throughput point, but not a failure either. */
+	k = case_key(m2, SHA_A, "unzip", "{}");
+	int64_t latency_only = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	struct bl_metric lat[] = {{.name = (char *)"latency", .value = 0.4, .unit = (char *)"s", .better = BL_BETTER_LOWER}};
+	struct bl_run_record lr = run_record(latency_only, false, 0, 4, lat, 1);
+	add_run_ok(s, &lr);
 	const char *at_a[] = {SHA_A}, *at_b_c[] = {SHA_B, SHA_C}, *at_none[] = {"0000000000000000000000000000000000000000"};
 	struct bl_point_query queries[] = {
 		{.repository = "/src/repo"}, {0}, {.repository = "/src/repo", .metric = "throughput"},
@@ -2105,6 +2117,10 @@ static void test_series_bulk_same(void **state)
 		/* chosen commits (report --last): read in parts too, where the store can */
 		{.repository = "/src/repo", .shas = at_a, .n_shas = 1}, {.shas = at_b_c, .n_shas = 2},
 		{.repository = "/src/repo", .shas = at_none, .n_shas = 1},
+		/* series of some metrics only (report's default) */
+		{.repository = "/src/repo", .keep_metric = keep_named, .keep_ctx = (void *)"throughput"},
+		{.repository = "/src/repo", .shas = at_a, .n_shas = 1, .keep_metric = keep_named, .keep_ctx = (void *)"latency"},
+		{.keep_metric = keep_named, .keep_ctx = (void *)"no such metric"},
 	};
 	/* and read by 1 to 4 threads (0: one per CPU), merged on one thread, then on as many as there are parts */
 	size_t n_queries = sizeof(queries) / sizeof(queries[0]);
@@ -2123,13 +2139,33 @@ static void test_series_bulk_same(void **state)
 		assert_int_equal(a.n, b.n);
 		for (size_t i = 0; i < a.n; i++)
 			same_points(&a.v[i], &b.v[i]);
-		assert_int_equal(a.n_failed_cases, b.n_failed_cases);
+		if (a.n_failed_cases != b.n_failed_cases)
+			fail_msg("query %zu, %u threads: %zu failed-case entries against %zu", qi, q.threads, a.n_failed_cases,
+				 b.n_failed_cases);
 		for (size_t i = 0; i < a.n_failed_cases; i++)
 			same_points(&a.failed_cases[i], &b.failed_cases[i]);
 		if (qi == 0) {
-			assert_int_equal(b.n, 4); /* unzip, zip: latency and throughput each */
+			assert_int_equal(b.n, 5); /* unzip, zip: latency and throughput each; unzip on host0: latency */
 			assert_int_equal(b.n_failed_cases, 2);
 		}
+		if (qi == 2) /* the store filters by .metric: the latency-only case has no value there */
+			assert_int_equal(b.n_failed_cases, 3);
+		if (qi == 8) { /* keep_metric: what query 0 gives, less the other series */
+			struct bl_series_set all;
+			struct bl_point_query q0 = {.repository = "/src/repo"};
+			if (bl_series_load_bulk(s, &q0, &all, &err))
+				fail_msg("%s", err.msg);
+			assert_int_equal(b.n, 2);
+			for (size_t i = 0, j = 0; i < all.n; i++)
+				if (!strcmp(all.v[i].metric, "throughput"))
+					same_points(&all.v[i], &b.v[j++]);
+			assert_int_equal(b.n_failed_cases, all.n_failed_cases);
+			for (size_t i = 0; i < all.n_failed_cases; i++)
+				same_points(&all.failed_cases[i], &b.failed_cases[i]);
+			bl_series_set_release(&all);
+		}
+		if (qi == 10) /* nothing kept: no series, and the failures all the same */
+			assert_true(b.n == 0 && b.n_failed_cases == 2);
 		bl_series_set_release(&a);
 		bl_series_set_release(&b);
 	}
