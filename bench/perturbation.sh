@@ -21,6 +21,11 @@
 #   (default 250: ~0.45 s per run on the development VM).
 #   PERTURB_RUN_FLAGS: more options for every `benchline run`, e.g.
 #   "--cpu-list 2,3" (the benchmark on 2 CPUs, the sampler kept off them).
+#   PERTURB_ALT_BENCHLINE: a second benchline binary (a variant of the
+#   sampler), measured as a third variant C sampling at 100 Hz, interleaved
+#   A C B A C B ..., and compared with the same B: two sampler builds judged
+#   in the same minutes, which runs one after another on a shared machine
+#   are not.
 set -euo pipefail
 bl=$(realpath "${1:-build-rel/benchline}")
 runs=${2:-30}
@@ -77,27 +82,28 @@ benchmarks:
 YAML
 done
 
-run_one() { # MS
+alt=${PERTURB_ALT_BENCHLINE:+$(realpath "$PERTURB_ALT_BENCHLINE")}
+run_one() { # MS [BENCHLINE DB-SUFFIX]
 	local out
 	# shellcheck disable=SC2086
-	if ! out=$("$bl" -C "$R" run -q --force ${PERTURB_RUN_FLAGS:-} --config "$T/sampling-$1.yaml" --db "$T/sampling-$1.db" HEAD 2>&1); then
+	if ! out=$("${2:-$bl}" -C "$R" run -q --force ${PERTURB_RUN_FLAGS:-} --config "$T/sampling-$1.yaml" \
+		--db "$T/sampling-$1${3:-}.db" HEAD 2>&1); then
 		echo "$out" >&2
 		exit 1
 	fi
 }
 # One untimed round of each first: page cache, worktree, databases.
-run_one 10
-run_one 0
-for i in $(seq 1 "$runs"); do
+for _ in $(seq 0 "$runs"); do
 	run_one 10
+	[ -z "$alt" ] || run_one 10 "$alt" -alt
 	run_one 0
 done
 q="select wall_s, user_s + sys_s from runs where kind = 'measured' and status = 'ok' order by run_id"
-sqlite3 -separator ' ' "$T/sampling-10.db" "$q" | tail -n "$runs" >"$T/a.txt"
 sqlite3 -separator ' ' "$T/sampling-0.db" "$q" | tail -n "$runs" >"$T/b.txt"
-samples=$(sqlite3 "$T/sampling-10.db" "select count(*) from device_measurements")
 
-python3 - "$T/a.txt" "$T/b.txt" "$samples" <<'PY'
+compare_with_b() { # DB-SUFFIX: that variant's runs against B's
+	sqlite3 -separator ' ' "$T/sampling-10$1.db" "$q" | tail -n "$runs" >"$T/a.txt"
+	python3 - "$T/a.txt" "$T/b.txt" "$(sqlite3 "$T/sampling-10$1.db" "select count(*) from device_measurements")" <<'PY'
 import math, random, statistics, sys
 rows_a = [[float(v) for v in line.split()] for line in open(sys.argv[1])]
 rows_b = [[float(v) for v in line.split()] for line in open(sys.argv[2])]
@@ -136,3 +142,10 @@ diff = compare("wall time", 0)
 compare("CPU time (user + system)", 1)
 print(f"target |difference of wall-time medians| < 1 %: {'met' if abs(diff) < 1 else 'MISSED'}")
 PY
+}
+compare_with_b ""
+if [ -n "$alt" ]; then
+	echo
+	echo "C ($alt) as A, against the same B:"
+	compare_with_b -alt
+fi
