@@ -37,16 +37,12 @@
  * already past (a slow sample, a descheduled thread) is skipped, not caught
  * up with a burst.
  *
- * Waking up: the thread's timer slack is 40% of the interval, at most 4 ms
- * (bl_sampler_timer_slack_ns), so the kernel may fire its wake-up with a
- * timer interrupt that comes anyway, the scheduler tick of a CPU the
- * benchmark keeps busy (every 4 ms at HZ=250, 1 ms at HZ=1000), instead of
- * interrupting the benchmark once more. A sample may come that much late;
- * its timestamp is when it was taken, and the deadlines stay absolute, so
- * the rate does not drift. On the 2-vCPU VM this brought the slowdown of a
- * benchmark keeping both CPUs busy from +1.08% to +0.53% (means of the
- * median differences of 3 and 5 interleaved runs of 100; noisy)
- * (docs/PERFORMANCE.md).
+ * Waking up, measured on a 2-vCPU VM with a benchmark keeping both CPUs
+ * busy, each variant against the same runs without sampling in the same
+ * minutes (docs/PERFORMANCE.md): a timer slack of 4 ms, which lets a wake-up
+ * wait for the busy CPU's scheduler tick, did not lower the slowdown (and
+ * made samples late: not kept); nor did waiting in ppoll on an eventfd, one
+ * system call a wait instead of the condition variable's two (not kept).
  *
  * Where it runs: when the runs are pinned to CPUs (run --cpus), the thread
  * is created on the other CPUs benchline may use, if there are any, so its
@@ -61,7 +57,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +81,6 @@ struct bl_sampler {
 	cpu_set_t avoid;                    /* CPUs the thread keeps off when it can (the run's) */
 	bool avoiding;
 	cpu_set_t thread_cpus;              /* the thread's affinity, written by it as it starts */
-	int64_t thread_slack_ns;            /* the thread's timer slack, written by it as it starts */
 	char error[256];
 };
 
@@ -104,12 +98,6 @@ static struct timespec ts_of(int64_t ns)
 	return (struct timespec){.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
 }
 
-int64_t bl_sampler_timer_slack_ns(int interval_ms)
-{
-	int64_t slack = (int64_t)interval_ms * 400000; /* 40% of the interval */
-	return slack < 4000000 ? slack : 4000000;
-}
-
 static void *sampler_main(void *arg)
 {
 	struct bl_sampler *s = arg;
@@ -117,9 +105,6 @@ static void *sampler_main(void *arg)
 	int64_t deadline = s->start_ns;
 	CPU_ZERO(&s->thread_cpus);
 	sched_getaffinity(0, sizeof(s->thread_cpus), &s->thread_cpus);
-	prctl(PR_SET_TIMERSLACK, (unsigned long)bl_sampler_timer_slack_ns(s->interval_ms), 0, 0, 0);
-	int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-	s->thread_slack_ns = slack > 0 ? slack : 0;
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		deadline += step;
@@ -354,11 +339,6 @@ void bl_sampler_avoid_cpus(struct bl_sampler *s, const int *cpus, size_t n)
 			CPU_SET(cpus[i], &s->avoid);
 			s->avoiding = true;
 		}
-}
-
-int64_t bl_sampler_thread_timer_slack(const struct bl_sampler *s)
-{
-	return s->thread_slack_ns;
 }
 
 bool bl_sampler_thread_may_use(const struct bl_sampler *s, int cpu)

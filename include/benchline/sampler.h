@@ -111,10 +111,5 @@ int64_t bl_sampler_thread_cpu_ns(const struct bl_sampler *s);
 void bl_sampler_avoid_cpus(struct bl_sampler *s, const int *cpus, size_t n);
 /* Whether the last run's thread was allowed on cpu (for tests and doctor). */
 bool bl_sampler_thread_may_use(const struct bl_sampler *s, int cpu);
-/* The timer slack the thread asks for at an interval: 40% of it, at most 4 ms
- * (the design comment of sampler.c says why); and what the thread of s had
- * (nanoseconds, 0 before a run). */
-int64_t bl_sampler_timer_slack_ns(int interval_ms);
-int64_t bl_sampler_thread_timer_slack(const struct bl_sampler *s);
 
 #endif

@@ -421,25 +421,6 @@ static void test_thread_keeps_off_the_runs_cpus(void **state)
 	bl_sampler_free(s);
 }
 
-/* The thread's timer slack lets its wake-ups share the scheduler tick: 40% of
- * the interval, at most 4 ms, as the thread itself reads it back. */
-static void test_thread_timer_slack(void **state)
-{
-	(void)state;
-	assert_int_equal(bl_sampler_timer_slack_ns(10), 4000000);
-	assert_int_equal(bl_sampler_timer_slack_ns(5), 2000000);
-	assert_int_equal(bl_sampler_timer_slack_ns(1), 400000);
-	assert_int_equal(bl_sampler_timer_slack_ns(1000), 4000000);
-	char *argv[] = {"/bin/sleep", "0.03", NULL};
-	int intervals[] = {5, 10};
-	for (size_t i = 0; i < 2; i++) {
-		struct bl_sampler *s = new_sampler(intervals[i]);
-		run_sampled(s, argv);
-		assert_int_equal(bl_sampler_thread_timer_slack(s), bl_sampler_timer_slack_ns(intervals[i]));
-		bl_sampler_free(s);
-	}
-}
-
 static void test_interval_zero_is_off(void **state)
 {
 	struct bl_sampler *s = new_sampler(0);
@@ -504,7 +485,6 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_short_run_has_two_samples),
 		cmocka_unit_test(test_warmup_flag_and_reuse),
 		cmocka_unit_test(test_thread_keeps_off_the_runs_cpus),
-		cmocka_unit_test(test_thread_timer_slack),
 		cmocka_unit_test(test_interval_zero_is_off),
 		cmocka_unit_test(test_no_gpu_values_are_invalid),
 	};
