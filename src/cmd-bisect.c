@@ -23,7 +23,8 @@ static const char usage[] =
 	"measurements differ from GOOD's, like 'git bisect run' driven by measurements.\n"
 	"It builds and measures only the commits a binary search needs (about log2 N),\n"
 	"adds repetitions to a commit until its step is decided (it differs from GOOD,\n"
-	"or it differs from BAD and not from GOOD) or --max-runs is reached, skips\n"
+	"or it differs from BAD and not from GOOD; one that differs from both goes with\n"
+	"the end its median is nearer) or --max-runs is reached, skips\n"
 	"commits that fail to build or run (as git bisect skip), and reports the culprit\n"
 	"with its effect and confidence, or the commits it could not decide between.\n"
 	"Results are stored like 'benchline run' results and reused on the next call.\n"
@@ -204,6 +205,14 @@ static bool differs(const struct bl_comparison *c)
 	return c->verdict == BL_REGRESSED || c->verdict == BL_IMPROVED;
 }
 
+/* How far a commit's median is on the way from GOOD's to BAD's (0 at GOOD,
+ * 1 at BAD), from its change against GOOD and BAD's: used when it differs
+ * from both ends. */
+static double way_to_bad(const struct bl_comparison *vs_good, const struct bl_comparison *bad_vs_good)
+{
+	return bad_vs_good->change != 0 ? vs_good->change / bad_vs_good->change : 0;
+}
+
 static void print_cmp(const char *what, const struct bl_comparison *c)
 {
 	if (c->ci_valid)
@@ -307,11 +316,19 @@ static int search(struct bisect *b)
 			judge(b, &b->nodes[mid], &b->nodes[b->n_nodes - 1], &vs_bad);
 			bool dg = differs(&vs_good), db = differs(&vs_bad);
 			if (dg || db) {
+				/* Different from both ends: a machine drifting since GOOD was
+				 * measured, or a part of the change (a range with two). It goes
+				 * with the end it is nearer, so that a small shift that passes
+				 * the test does not lead the search away from the large one. */
+				double way = way_to_bad(&vs_good, &gb);
+				bool bad = dg && (!db || way >= 0.5);
 				fprintf(stderr, "benchline: step %zu: %.10s is %s (n=%zu; ", ++step, b->nodes[mid].sha,
-					dg ? "bad" : "good", b->nodes[mid].n_values);
+					bad ? "bad" : "good", b->nodes[mid].n_values);
 				print_cmp("vs GOOD", &vs_good);
+				if (dg && db)
+					fprintf(stderr, "; differs from both, %.0f%% of the way to BAD", 100 * way);
 				fprintf(stderr, ")\n");
-				if (dg)
+				if (bad)
 					hi = mid;
 				else
 					lo = mid;
