@@ -35,7 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -263,32 +262,14 @@ static bool holds_unmodified(const struct bl_worktree *wt, const char *ceiling, 
  * `worktree add --force` takes over a registration of this path whose
  * directory is gone; no `git worktree prune`, which would also drop the
  * user's own worktrees that merely sit on an unmounted disk.
- *
- * Two `git worktree add` at once on one repository can trip over each
- * other's half-made .git/worktrees/<id> ("failed to read
- * .git/worktrees/02/commondir": four workers on one clone, each with a cache
- * of its own, every slot named 0), and the commit would be stored as one
- * that cannot be checked out. So the adds of every benchline process take
- * turns on a lock file in the common git directory (released by the kernel
- * if the holder dies); without that file (a read-only .git) they go
- * unlocked, as git itself would.
  */
-static int recreate(const char *repo, const char *common, const struct bl_worktree *wt, const char *sha,
-		    struct bl_error *err)
+static int recreate(const char *repo, const struct bl_worktree *wt, const char *sha, struct bl_error *err)
 {
 	const char *add[] = {"worktree", "add", "--detach", "--force", "--quiet", wt->path, sha, NULL};
 	struct bl_git_cmd cmd = {.dir = repo, .no_hooks = true};
 	if (bl_remove_tree(wt->path, err) != 0)
 		return bl_error_prefix(err, "cannot recreate worktree '%s'", wt->path);
-	char *lock_path = bl_xasprintf("%s/benchline-worktree.lock", common);
-	int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	free(lock_path);
-	while (lock >= 0 && flock(lock, LOCK_EX) != 0 && errno == EINTR)
-		;
-	int rc = bl_git_ok(&cmd, add, NULL, err, "cannot create worktree '%s' at '%s'", wt->path, sha);
-	if (lock >= 0)
-		close(lock); /* and with it the lock */
-	return rc;
+	return bl_git_ok(&cmd, add, NULL, err, "cannot create worktree '%s' at '%s'", wt->path, sha);
 }
 
 /* Moves an existing worktree to sha and removes every untracked and ignored
@@ -379,11 +360,11 @@ int bl_worktree_checkout(const char *repo, const char *cache_dir, int slot, cons
 		 * rebuilt once from scratch; if that fails too, the first error
 		 * says more. */
 		struct bl_error first;
-		if (reset_to(wt, ceiling, sha, &first) != 0 && recreate(repo, common, wt, sha, err) != 0) {
+		if (reset_to(wt, ceiling, sha, &first) != 0 && recreate(repo, wt, sha, err) != 0) {
 			bl_fail(err, "%s", first.msg);
 			goto out;
 		}
-	} else if (recreate(repo, common, wt, sha, err) != 0) {
+	} else if (recreate(repo, wt, sha, err) != 0) {
 		goto out;
 	}
 	if (update_submodules(wt, ceiling, sha, err) != 0)

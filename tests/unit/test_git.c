@@ -22,9 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define T0 1600000000LL
@@ -668,40 +666,6 @@ static void checkout_ok(const char *r, const char *cache, int slot, const char *
 	free(head);
 }
 
-/* `git worktree add` of two processes at once on one repository can trip
- * over each other's .git/worktrees entries (seen in t-queue under load): a
- * slot is added only under the lock file in the common git directory. Here
- * the test holds that lock; a checkout in another process waits for it. */
-static void test_worktree_adds_take_turns(void **state)
-{
-	(void)state;
-	char *cache = scratch("cache-turns");
-	char *common = sh_out("git -C '%s' rev-parse --path-format=absolute --git-common-dir", repo);
-	char *lock_path = bl_xasprintf("%s/benchline-worktree.lock", common);
-	int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	assert_true(lock >= 0);
-	assert_int_equal(flock(lock, LOCK_EX), 0);
-	pid_t child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		close(lock); /* its description is the test's: flock holds while any copy is open */
-		struct bl_worktree wt = {0};
-		struct bl_error err = {""};
-		_exit(bl_worktree_checkout(repo, cache, 0, S.c1, "k1", &wt, &err) == 0 ? 0 : 1);
-	}
-	usleep(400000);
-	int status = 0;
-	assert_int_equal(waitpid(child, &status, WNOHANG), 0); /* still waiting for the lock */
-	assert_false(exists("%s/worktrees/0/.git", cache));
-	close(lock);
-	assert_int_equal(waitpid(child, &status, 0), child);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_true(exists("%s/worktrees/0/.git", cache));
-	free(lock_path);
-	free(common);
-	free(cache);
-}
-
 static void test_worktree_reuse_and_build_state(void **state)
 {
 	char *cache = scratch("cache");
@@ -1092,7 +1056,6 @@ int main(void)
 	    cmocka_unit_test(test_empty_repo),
 	    cmocka_unit_test(test_commit_info),
 	    cmocka_unit_test(test_worktree_reuse_and_build_state),
-	    cmocka_unit_test(test_worktree_adds_take_turns),
 	    cmocka_unit_test(test_worktree_recovery),
 	    cmocka_unit_test(test_worktree_submodule),
 	    cmocka_unit_test(test_overlay),
