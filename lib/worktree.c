@@ -36,6 +36,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PENDING "pending"
@@ -262,14 +263,32 @@ static bool holds_unmodified(const struct bl_worktree *wt, const char *ceiling, 
  * `worktree add --force` takes over a registration of this path whose
  * directory is gone; no `git worktree prune`, which would also drop the
  * user's own worktrees that merely sit on an unmounted disk.
+ *
+ * A failed add is tried again after 0.1, 0.3 and 0.9 s: `git worktree add`
+ * reads every registered worktree's files first and dies on one that
+ * another process (a second benchline worker on the same clone, the user's
+ * own git) is adding at that moment ("failed to read
+ * .git/worktrees/<id>/commondir"), which lasts milliseconds. No lock: a
+ * process frozen while holding it would stop every other one.
  */
+enum { ADD_TRIES = 4 };
+
 static int recreate(const char *repo, const struct bl_worktree *wt, const char *sha, struct bl_error *err)
 {
 	const char *add[] = {"worktree", "add", "--detach", "--force", "--quiet", wt->path, sha, NULL};
 	struct bl_git_cmd cmd = {.dir = repo, .no_hooks = true};
-	if (bl_remove_tree(wt->path, err) != 0)
-		return bl_error_prefix(err, "cannot recreate worktree '%s'", wt->path);
-	return bl_git_ok(&cmd, add, NULL, err, "cannot create worktree '%s' at '%s'", wt->path, sha);
+	long wait_ms = 100;
+	for (int i = 1;; i++, wait_ms *= 3) {
+		if (bl_remove_tree(wt->path, err) != 0)
+			return bl_error_prefix(err, "cannot recreate worktree '%s'", wt->path);
+		if (bl_git_ok(&cmd, add, NULL, err, "cannot create worktree '%s' at '%s'", wt->path, sha) == 0)
+			return 0;
+		if (i == ADD_TRIES)
+			return bl_error_prefix(err, "after %d tries", ADD_TRIES);
+		struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
 }
 
 /* Moves an existing worktree to sha and removes every untracked and ignored

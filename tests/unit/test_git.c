@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define T0 1600000000LL
@@ -841,6 +842,45 @@ static void test_worktree_recovery(void **state)
 	free(r);
 }
 
+/*
+ * Another process adding a worktree to the same repository (a second
+ * benchline worker on one clone) leaves .git/worktrees/<id> half written
+ * for a moment, and `git worktree add` dies reading it: the add is tried
+ * again instead of failing the commit. Here the half-made entry (an empty
+ * commondir) is removed 0.3 s after the checkout starts.
+ */
+static void test_worktree_add_beside_another(void **state)
+{
+	(void)state;
+	char *r = new_repo("beside");
+	commit_file(r, "a", "1", 100, "one");
+	char one[41];
+	rev_sha(r, "HEAD", one);
+	char *cache = scratch("beside-cache");
+	sh("mkdir -p '%s/.git/worktrees/zz' && echo '%s/zz/.git' > '%s/.git/worktrees/zz/gitdir' && "
+	   ": > '%s/.git/worktrees/zz/commondir'",
+	   r, cache, r, r);
+	char *out = sh_out("git -C '%s' worktree add -q --detach '%s/probe' 2>&1; echo rc=$?", r, cache);
+	assert_non_null(strstr(out, "rc=128"));
+	free(out);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(300000);
+		char *zz = bl_xasprintf("%s/.git/worktrees/zz", r);
+		execlp("rm", "rm", "-rf", zz, (char *)NULL);
+		_exit(127);
+	}
+	struct bl_worktree wt = {0};
+	checkout_ok(r, cache, 0, one, "k", &wt);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	bl_worktree_release(&wt);
+	free(cache);
+	free(r);
+}
+
 static void test_worktree_submodule(void **state)
 {
 	char *sub = new_repo("sub");
@@ -1057,6 +1097,7 @@ int main(void)
 	    cmocka_unit_test(test_commit_info),
 	    cmocka_unit_test(test_worktree_reuse_and_build_state),
 	    cmocka_unit_test(test_worktree_recovery),
+	    cmocka_unit_test(test_worktree_add_beside_another),
 	    cmocka_unit_test(test_worktree_submodule),
 	    cmocka_unit_test(test_overlay),
 	    cmocka_unit_test(test_user_tree_untouched),
