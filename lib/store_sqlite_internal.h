@@ -13,6 +13,7 @@
  *   store_sqlite_runs.c     case_runs: the runs of a case, whole
  *   store_sqlite_changes.c  save_detection: change points of detect --save
  *   store_sqlite_values.c   foreach_value: every value in one pass (reports)
+ *   store_sqlite_cases.c    the cases of that pass, with commits and machines
  */
 #ifndef BENCHLINE_STORE_SQLITE_INTERNAL_H
 #define BENCHLINE_STORE_SQLITE_INTERNAL_H
@@ -75,6 +76,10 @@ enum stmt_id {
 	ST_VALUE_BOUNDS,
 	ST_VALUE_RUNS,
 	ST_VALUE_ROWS,
+	ST_VALUE_OTHER_REPOS,
+	ST_VALUE_COMMITS, /* its cases (store_sqlite_cases.c) */
+	ST_VALUE_COMMITS_SHAS,
+	ST_VALUE_MACHINES,
 	ST_COUNT
 };
 
@@ -184,6 +189,15 @@ int bl_sqlite_foreach_value(struct bl_store *bs, const char *repository, const s
 			    struct bl_error *err);
 int bl_sqlite_foreach_value_parts(struct bl_store *bs, const struct bl_point_query *q, unsigned n_parts,
 				  const struct bl_value_visitor *v, void *const *ctx, struct bl_error *err);
+/* The cases of foreach_value (store_sqlite_cases.c), inside its read
+ * transaction: those of repository (NULL: any), at the SHAs in
+ * temp.query_shas when by_sha, by benchmark_id, to on_case. Returns what
+ * on_case returned (reading stops there), or -1 when a statement would not
+ * prepare (err says why); *rc is SQLITE_DONE, or the SQLite error that ended
+ * the read. */
+int bl_sqlite_read_cases(struct sqlite_store *s, const char *repository, bool by_sha,
+			 int (*on_case)(void *ctx, const struct bl_value_case *c), void *ctx, int *rc,
+			 struct bl_error *err);
 /* Puts q's SHAs into temp.query_shas (created on first use), outside any transaction. */
 int bl_sqlite_fill_shas(struct sqlite_store *s, const struct bl_point_query *q, struct bl_error *err);
 int bl_sqlite_typical_seconds(struct bl_store *bs, int64_t machine_id, const char *name, const char *params_json,

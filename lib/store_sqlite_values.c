@@ -35,21 +35,14 @@
 #include <string.h>
 
 static const char METRICS_SQL[] = "SELECT metric_key, name, unit, better FROM metric_names ORDER BY metric_key";
-static const char CASES_SQL[] =
-	"SELECT b.benchmark_id, b.machine_id, b.commit_id, coalesce(c.subject, b.commit_message), c.commit_time,"
-	" b.name, b.params, m.hostname, b.status, b.suite_hash"
-	" FROM benchmarks b JOIN machines m ON m.machine_id = b.machine_id"
-	" LEFT JOIN commits c ON c.repository = b.repository AND c.sha = b.commit_id"
-	" WHERE (?1 IS NULL OR b.repository = ?1) ORDER BY b.benchmark_id";
+/* Whether the store holds cases of a repository other than ?1 (two probes of
+ * the UNIQUE index). As a rule it does not, and the parts need no list of
+ * the repository's cases (IDS_SQL: 400,000 ids read and sorted before the
+ * parts start, for 10,000 commits x 40 benchmarks) to keep the others out. */
+static const char OTHER_REPOS_SQL[] = "SELECT EXISTS (SELECT 1 FROM benchmarks WHERE repository < ?1)"
+				      " OR EXISTS (SELECT 1 FROM benchmarks WHERE repository > ?1)";
 static const char IDS_SQL[] = "SELECT benchmark_id FROM benchmarks WHERE repository = ?1";
-/* With a commit filter (q->shas, in temp.query_shas): the same, for those commits only, */
-static const char CASES_SHAS_SQL[] =
-	"SELECT b.benchmark_id, b.machine_id, b.commit_id, coalesce(c.subject, b.commit_message), c.commit_time,"
-	" b.name, b.params, m.hostname, b.status, b.suite_hash"
-	" FROM benchmarks b JOIN machines m ON m.machine_id = b.machine_id"
-	" LEFT JOIN commits c ON c.repository = b.repository AND c.sha = b.commit_id"
-	" WHERE (?1 IS NULL OR b.repository = ?1) AND b.commit_id IN (SELECT sha FROM temp.query_shas)"
-	" ORDER BY b.benchmark_id";
+/* With a commit filter (q->shas, in temp.query_shas): those commits' cases, */
 static const char IDS_SHAS_SQL[] = "SELECT benchmark_id FROM benchmarks WHERE (?1 IS NULL OR repository = ?1)"
 				   " AND commit_id IN (SELECT sha FROM temp.query_shas)";
 /* and the runs from the oldest of theirs on (runs_by_benchmark finds each case's) */
@@ -298,10 +291,8 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const struct bl_point_que
 	sqlite3_stmt *iq = !mq ? NULL
 		: by_sha ? bl_sqlite_stmt(s, ST_VALUE_IDS_SHAS, IDS_SHAS_SQL, err)
 			 : bl_sqlite_stmt(s, ST_VALUE_IDS, IDS_SQL, err);
-	sqlite3_stmt *cq = !iq ? NULL
-		: by_sha ? bl_sqlite_stmt(s, ST_VALUE_CASES_SHAS, CASES_SHAS_SQL, err)
-			 : bl_sqlite_stmt(s, ST_VALUE_CASES, CASES_SQL, err);
-	sqlite3_stmt *bq = cq ? bl_sqlite_stmt(s, ST_VALUE_BOUNDS, BOUNDS_SQL, err) : NULL;
+	sqlite3_stmt *oq = iq ? bl_sqlite_stmt(s, ST_VALUE_OTHER_REPOS, OTHER_REPOS_SQL, err) : NULL;
+	sqlite3_stmt *bq = oq ? bl_sqlite_stmt(s, ST_VALUE_BOUNDS, BOUNDS_SQL, err) : NULL;
 	sqlite3_stmt *rq = bq ? bl_sqlite_stmt(s, ST_VALUE_RUNS, RUNS_SQL, err) : NULL;
 	sqlite3_stmt *vq = rq ? bl_sqlite_stmt(s, ST_VALUE_ROWS, ROWS_SQL, err) : NULL;
 	sqlite3_stmt *sq = by_sha && vq ? bl_sqlite_stmt(s, ST_VALUE_SHAS_BOUNDS, SHAS_BOUNDS_SQL, err) : NULL;
@@ -342,7 +333,16 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const struct bl_point_que
 		rc = SQLITE_DONE;
 	}
 	/* the repository's (or commits') cases by id, for the parts to keep the others out */
-	if (repository || by_sha) {
+	bool any = !repository && !by_sha;
+	if (repository && !by_sha) {
+		bind_text(oq, 1, repository);
+		if ((rc = sqlite3_step(oq)) != SQLITE_ROW)
+			goto check;
+		any = sqlite3_column_int(oq, 0) == 0; /* the only repository stored */
+		sqlite3_reset(oq);
+		rc = SQLITE_DONE;
+	}
+	if (!any) {
 		bind_text(iq, 1, repository);
 		while ((rc = sqlite3_step(iq)) == SQLITE_ROW) {
 			BL_GROW(ids, cap, n_ids + 1);
@@ -361,7 +361,7 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const struct bl_point_que
 			p->vq = vq;
 		}
 		p->chunks = &chunks;
-		p->any = !repository && !by_sha;
+		p->any = any;
 		p->cases = ids;
 		p->n_cases = n_ids;
 		p->v = &v[k];
@@ -371,24 +371,7 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const struct bl_point_que
 	/* the other parts read values while this thread reads the cases */
 	for (unsigned k = 1; k < n; k++)
 		started[k] = pthread_create(&threads[k], NULL, scan_chunks, &parts[k]) == 0;
-	bind_text(cq, 1, repository);
-	while (ret == 0 && (rc = sqlite3_step(cq)) == SQLITE_ROW) {
-		struct bl_value_case c = {
-			.benchmark_id = sqlite3_column_int64(cq, 0),
-			.machine_id = sqlite3_column_int64(cq, 1),
-			.commit_sha = (const char *)sqlite3_column_text(cq, 2),
-			.subject = (const char *)sqlite3_column_text(cq, 3),
-			.commit_time = bl_store_parse_iso_seconds((const char *)sqlite3_column_text(cq, 4)),
-			.name = (const char *)sqlite3_column_text(cq, 5),
-			.params_json = (const char *)sqlite3_column_text(cq, 6),
-			.machine = (const char *)sqlite3_column_text(cq, 7),
-			.status = (const char *)sqlite3_column_text(cq, 8),
-			.suite_hash = (const char *)sqlite3_column_text(cq, 9),
-		};
-		if (v[0].on_case)
-			ret = v[0].on_case(ctx[0], &c);
-	}
-	sqlite3_reset(cq);
+	ret = bl_sqlite_read_cases(s, repository, by_sha, v[0].on_case, ctx[0], &rc, err);
 	if (ret || rc != SQLITE_DONE)
 		atomic_store(&chunks.stop, true);
 	else
@@ -424,8 +407,8 @@ out:
 		sqlite3_reset(iq);
 	if (sq)
 		sqlite3_reset(sq);
-	if (cq)
-		sqlite3_reset(cq);
+	if (oq)
+		sqlite3_reset(oq);
 	if (bq)
 		sqlite3_reset(bq);
 	if (rq)

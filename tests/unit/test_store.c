@@ -1927,7 +1927,14 @@ static void test_foreach_value(void **state)
 	assert_int_equal(bl_store_foreach_value(s, NULL, &value_logger, &l, &err), 0);
 	assert_int_equal(l.n_values, 10);
 	assert_non_null(strstr(l.values.data, "#9.0=5;"));
-	assert_non_null(strstr(l.cases.data, "#9 a zip"));
+	/* The other repository never stored commit A: its case keeps its own message and time 0, though
+	 * /src/repo stored that SHA. Once it does, each case gets its own repository's commit. */
+	assert_non_null(strstr(l.cases.data, "#9 a zip {\"level\":\"1\"} host1 pending 0 Make it faster suite1;"));
+	put_commit_ok(s, "/src/other", SHA_A, 1800000000, "Other history");
+	log_reset(&l);
+	assert_int_equal(bl_store_foreach_value(s, NULL, &value_logger, &l, &err), 0);
+	assert_non_null(strstr(l.cases.data, "#9 a zip {\"level\":\"1\"} host1 pending 1800000000 Other history suite1;"));
+	assert_non_null(strstr(l.cases.data, "#0 a zip {\"level\":\"1\"} host1 failed 2000000000 Second commit suite1;"));
 	/* Split over parts: part 0 gets the dictionary and the cases, the parts' values together are the single
 	 * pass's (each part's runs in order, which the loader does not rely on), and on SQLite more than one part
 	 * reads some. */
@@ -2028,6 +2035,29 @@ static void test_foreach_value(void **state)
 	log_reset(&l);
 	assert_int_equal(bl_store_foreach_value(s, NULL, &value_logger, &l, &err), 0);
 	assert_int_equal(l.metrics.len + l.cases.len + l.values.len, 0);
+	/* One repository stored: its read needs no list of its cases (the parts take every run); a repository
+	 * named before or after it in sort order still gets nothing of it, whole or in parts. */
+	struct bl_case_state st;
+	struct bl_case_key k = case_key(add_machine(s, "fp1", "host1"), SHA_A, "zip", "{}");
+	int64_t only = open_case_ok(s, &k, &st);
+	bl_case_state_release(&st);
+	add_measured(s, only, 0, "ok", 0.5, 50);
+	const char *names[] = {"/src/repo", "/src/aaa", "/src/zzz"};
+	for (size_t i = 0; i < 3; i++)
+		for (unsigned n = 1; n <= 2; n++) {
+			struct value_log parts[2];
+			struct bl_value_visitor visit[2] = {value_logger, value_logger};
+			void *ctx[2] = {&parts[0], &parts[1]};
+			memset(parts, 0, sizeof(parts));
+			log_reset(&parts[0]);
+			log_reset(&parts[1]);
+			const struct bl_point_query q = {.repository = names[i]};
+			assert_int_equal(bl_store_foreach_value_parts(s, &q, n, visit, ctx, &err), 0);
+			assert_int_equal(parts[0].n_values + parts[1].n_values, i == 0 ? 2 : 0);
+			assert_int_equal(parts[0].cases.len == 0, i != 0);
+			log_release(&parts[0]);
+			log_release(&parts[1]);
+		}
 	bl_store_close(s);
 	free(path);
 	bl_buf_release(&l.metrics);
