@@ -402,6 +402,16 @@ int bl_store_pg_open(const char *url, struct bl_store **out, struct bl_error *er
 		goto fail;
 	}
 
+	/* The planner cannot tell how many values a run's key range holds
+	 * (value_id from run_id * 10^6 to the next run's): it guesses hundreds
+	 * of thousands per run, so reading one case's runs got JIT-compiled
+	 * (20 ms to 1 s a query) and ran as a parallel scan of every run. The
+	 * store's reads are key lookups and ordered scans, which neither helps:
+	 * both off for this connection (a report's run pages took 34 ms each). */
+	char what[1024];
+	snprintf(what, sizeof(what), "cannot open store '%s'", pg_name(s));
+	if (pg_exec(s, "SET jit = off; SET max_parallel_workers_per_gather = 0", err, what) != 0)
+		goto fail;
 	/* Look before touching: nothing below this check may run on a database we refuse. */
 	int64_t version;
 	if (pg_read_version(s, &version, err) != 0)
