@@ -3,19 +3,26 @@
  * repository in one pass, for reports over whole histories (store.h).
  *
  * In one REPEATABLE READ, READ ONLY transaction: the metric dictionary and
- * the cases come as two prepared queries; the values as one query over all
- * measured runs in run order (each run's values are one range of
- * metric_values' key), read through a cursor in batches, so memory stays
- * bounded however long the history. A failed run comes as one row without a
- * value, so it is counted without reading anything of it.
+ * the cases come as two prepared queries; then the measured runs (by run_id)
+ * and the values (by value_id = run_id * 10^6 + seq) come through two
+ * cursors, in batches, and are merged here like a sorted join, as the SQLite
+ * backend merges them: a run's values are one range of the key. The server
+ * only walks two primary keys in order; joining them in SQL made it look up
+ * each run's range (the planner, which cannot tell how many values a range
+ * holds, sorted and JIT-compiled on top: 3.6 s for 2,000,000 values). The
+ * batches come in binary, so no number is parsed from text. Memory stays
+ * bounded however long the history. Runs of other repositories are left out
+ * by the ids of the cases read first.
  */
 #include "store_pg_internal.h"
 
+#include <arpa/inet.h>
+#include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PER_RUN BL_STORE_STR(BL_STORE_VALUES_PER_RUN)
+#define PER_RUN BL_STORE_VALUES_PER_RUN
 #define BATCH "50000"
 
 static const char METRICS_SQL[] = "SELECT metric_key, name, unit, better FROM metric_names ORDER BY metric_key";
@@ -25,60 +32,159 @@ static const char CASES_SQL[] =
 	" FROM benchmarks b JOIN machines m ON m.machine_id = b.machine_id"
 	" LEFT JOIN commits c ON c.repository = b.repository AND c.sha = b.commit_id"
 	" WHERE ($1::text IS NULL OR b.repository = $1) ORDER BY b.benchmark_id";
-static const char VALUES_CURSOR_SQL[] =
-	"DECLARE bl_values NO SCROLL CURSOR FOR"
-	" SELECT r.benchmark_id, r.idx, r.status = 'ok', v.metric_key, v.value FROM runs r"
-	" JOIN benchmarks b ON b.benchmark_id = r.benchmark_id"
-	" LEFT JOIN metric_values v ON r.status = 'ok' AND v.value_id >= r.run_id * " PER_RUN
-	" AND v.value_id < (r.run_id + 1) * " PER_RUN
-	" WHERE r.kind = 'measured' AND ($1::text IS NULL OR b.repository = $1) ORDER BY r.run_id, v.value_id";
+static const char RUNS_CURSOR_SQL[] = "DECLARE bl_runs NO SCROLL CURSOR FOR SELECT run_id, benchmark_id, idx,"
+				      " status = 'ok' FROM runs WHERE kind = 'measured' ORDER BY run_id";
+static const char VALUES_CURSOR_SQL[] = "DECLARE bl_values NO SCROLL CURSOR FOR SELECT value_id, metric_key, value"
+					" FROM metric_values ORDER BY value_id";
 
 static const char *text_or_null(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-static int read_values(struct pg_store *s, const char *repository, const struct bl_value_visitor *v, void *ctx,
-		       struct bl_error *err, const char *what)
+/* A binary integer column of any width (0 for NULL). */
+static int64_t bin_int(const PGresult *res, int row, int col)
 {
-	const char *param[1] = {repository};
-	PGresult *res = PQexecParams(s->conn, VALUES_CURSOR_SQL, 1, NULL, param, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		pg_fail(s, res, err, "%s", what);
-		PQclear(res);
+	const char *p = PQgetvalue(res, row, col);
+	switch (PQgetlength(res, row, col)) {
+	case 8: {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		return (int64_t)be64toh(v);
+	}
+	case 4: {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return (int32_t)ntohl(v);
+	}
+	case 2: {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		return (int16_t)ntohs(v);
+	}
+	case 1:
+		return (unsigned char)p[0]; /* bool */
+	default:
+		return 0;
+	}
+}
+
+static double bin_double(const PGresult *res, int row, int col)
+{
+	if (PQgetlength(res, row, col) != 8)
+		return 0;
+	uint64_t v;
+	double d;
+	memcpy(&v, PQgetvalue(res, row, col), 8);
+	v = be64toh(v);
+	memcpy(&d, &v, 8);
+	return d;
+}
+
+/* A cursor read in batches of binary rows. */
+struct batch {
+	const char *fetch;
+	PGresult *res;
+	int row, rows;
+};
+
+/* Steps to the next row: 1, 0 at the end, -1 with err set. */
+static int batch_next(struct pg_store *s, struct batch *b, struct bl_error *err, const char *what)
+{
+	if (++b->row < b->rows)
+		return 1;
+	PQclear(b->res);
+	b->res = PQexecParams(s->conn, b->fetch, 0, NULL, NULL, NULL, NULL, 1);
+	if (PQresultStatus(b->res) != PGRES_TUPLES_OK)
+		return pg_fail(s, b->res, err, "%s", what);
+	b->rows = PQntuples(b->res);
+	b->row = 0;
+	return b->rows > 0;
+}
+
+/* The runs cursor: where the merge stands. */
+struct run_pos {
+	struct batch b;
+	bool left; /* on a row */
+	int64_t run_id, benchmark_id;
+	int idx;
+	bool ok, wanted;
+	const int64_t *cases; /* NULL: every case; else the wanted ids, ascending */
+	size_t n_cases;
+	int64_t memo_bench;
+	bool memo_wanted;
+};
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Steps to the next measured run, reporting it when it failed. Returns the
+ * callback's value, or -1 with err set. */
+static int next_run(struct pg_store *s, struct run_pos *r, const struct bl_value_visitor *v, void *ctx,
+		    struct bl_error *err, const char *what)
+{
+	int got = batch_next(s, &r->b, err, what);
+	r->left = got > 0;
+	if (got <= 0)
+		return got;
+	const PGresult *res = r->b.res;
+	int i = r->b.row;
+	r->run_id = bin_int(res, i, 0);
+	r->benchmark_id = bin_int(res, i, 1);
+	r->idx = (int)bin_int(res, i, 2);
+	r->ok = !PQgetisnull(res, i, 3) && bin_int(res, i, 3) != 0;
+	if (r->benchmark_id != r->memo_bench) {
+		r->memo_bench = r->benchmark_id;
+		r->memo_wanted = !r->cases || (r->n_cases && bsearch(&r->benchmark_id, r->cases, r->n_cases,
+								      sizeof(int64_t), cmp_i64));
+	}
+	r->wanted = r->memo_wanted;
+	if (!r->ok && r->wanted && v->on_failed_run)
+		return v->on_failed_run(ctx, r->benchmark_id);
+	return 0;
+}
+
+static int read_values(struct pg_store *s, const int64_t *cases, size_t n_cases, const struct bl_value_visitor *v,
+		       void *ctx, struct bl_error *err, const char *what)
+{
+	if (pg_exec(s, RUNS_CURSOR_SQL, err, what) != 0 || pg_exec(s, VALUES_CURSOR_SQL, err, what) != 0)
 		return -1;
-	}
-	PQclear(res);
-	int ret = 0;
-	for (;;) {
-		res = PQexec(s->conn, "FETCH FORWARD " BATCH " FROM bl_values");
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			pg_fail(s, res, err, "%s", what);
-			PQclear(res);
-			return -1;
+	struct run_pos run = {.b = {.fetch = "FETCH FORWARD " BATCH " FROM bl_runs"},
+			      .cases = cases,
+			      .n_cases = n_cases,
+			      .memo_bench = -1};
+	struct batch vals = {.fetch = "FETCH FORWARD " BATCH " FROM bl_values"};
+	int ret = next_run(s, &run, v, ctx, err, what), got = 0;
+	int64_t last_rid = -1;
+	bool take = false;
+	while (ret == 0 && (got = batch_next(s, &vals, err, what)) > 0) {
+		int64_t rid = bin_int(vals.res, vals.row, 0) / PER_RUN;
+		if (rid != last_rid) {
+			last_rid = rid;
+			while (ret == 0 && run.left && run.run_id < rid)
+				ret = next_run(s, &run, v, ctx, err, what);
+			take = run.left && run.run_id == rid && run.ok && run.wanted;
 		}
-		int rows = PQntuples(res);
-		for (int i = 0; i < rows && ret == 0; i++) {
-			int64_t bench = pg_get_int64(res, i, 0);
-			if (strcmp(PQgetvalue(res, i, 2), "t") != 0) {
-				if (v->on_failed_run)
-					ret = v->on_failed_run(ctx, bench);
-				continue;
-			}
-			if (PQgetisnull(res, i, 3) || !v->on_value)
-				continue; /* a run without values */
-			struct bl_value_row row = {
-				.benchmark_id = bench,
-				.index = (int)pg_get_int64(res, i, 1),
-				.metric_key = pg_get_int64(res, i, 3),
-				.value = pg_get_double(res, i, 4),
-			};
-			ret = v->on_value(ctx, &row);
-		}
-		PQclear(res);
-		if (ret != 0 || rows == 0)
-			return ret;
+		if (!take || ret || !v->on_value)
+			continue;
+		struct bl_value_row row = {
+			.benchmark_id = run.benchmark_id,
+			.index = run.idx,
+			.metric_key = bin_int(vals.res, vals.row, 1),
+			.value = bin_double(vals.res, vals.row, 2),
+		};
+		ret = v->on_value(ctx, &row);
 	}
+	if (ret == 0 && got < 0)
+		ret = -1;
+	while (ret == 0 && run.left) /* failed runs after the last value */
+		ret = next_run(s, &run, v, ctx, err, what);
+	PQclear(run.b.res);
+	PQclear(vals.res);
+	return ret;
 }
 
 int pg_foreach_value(struct bl_store *bs, const char *repository, const struct bl_value_visitor *v, void *ctx,
@@ -89,6 +195,8 @@ int pg_foreach_value(struct bl_store *bs, const char *repository, const struct b
 	if (pg_exec(s, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err, what) != 0)
 		return -1;
 	int ret = -1;
+	int64_t *ids = NULL;
+	size_t n_ids = 0;
 	PGresult *metrics = pg_run(s, PG_VALUE_METRICS, METRICS_SQL, NULL, NULL, err, what);
 	if (!metrics)
 		goto out;
@@ -113,6 +221,10 @@ int pg_foreach_value(struct bl_store *bs, const char *repository, const struct b
 		ret = -1;
 		goto out;
 	}
+	/* the repository's cases by id (ascending), for the runs to keep the others out */
+	ids = repository ? bl_xmalloc(((size_t)PQntuples(cases) + 1) * sizeof(*ids)) : NULL;
+	for (int i = 0; ids && i < PQntuples(cases); i++)
+		ids[n_ids++] = pg_get_int64(cases, i, 0);
 	for (int i = 0; i < PQntuples(cases) && ret == 0; i++) {
 		struct bl_value_case c = {
 			.benchmark_id = pg_get_int64(cases, i, 0),
@@ -131,10 +243,11 @@ int pg_foreach_value(struct bl_store *bs, const char *repository, const struct b
 	}
 	PQclear(cases);
 	if (ret == 0)
-		ret = read_values(s, repository, v, ctx, err, what);
+		ret = read_values(s, ids, n_ids, v, ctx, err, what);
 	if (ret == 0 && pg_exec(s, "COMMIT", err, what) != 0)
 		ret = -1;
 out:
 	pg_rollback(s);
+	free(ids);
 	return ret;
 }
