@@ -35,8 +35,7 @@
 static const char POINT_CASES_SQL[] = POINT_CASES_SELECT POINT_CASES_ORDER;
 static const char POINT_CASES_SHAS_SQL[] = POINT_CASES_SELECT " AND b.commit_id = ANY ($3::text[])" POINT_CASES_ORDER;
 static const char POINT_VALUES_SQL[] =
-	"SELECT n.name, n.unit, n.better, v.value FROM runs r"
-	" JOIN metric_values v ON v.value_id >= r.run_id * " PER_RUN " AND v.value_id < (r.run_id + 1) * " PER_RUN
+	"SELECT n.name, n.unit, n.better, v.value FROM runs r CROSS JOIN LATERAL " RUN_VALUES " v"
 	" JOIN metric_names n ON n.metric_key = v.metric_key"
 	" WHERE r.benchmark_id = $1 AND r.kind = 'measured' AND r.status = 'ok' AND ($2::text IS NULL OR n.name = $2)"
 	" ORDER BY n.name COLLATE \"C\", n.unit COLLATE \"C\" NULLS FIRST, r.idx, v.value_id";

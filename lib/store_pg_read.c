@@ -41,8 +41,7 @@ static const char RUNS_SQL[] =
 	" FROM runs WHERE benchmark_id = $1 ORDER BY run_id";
 /* Each run's values are the key range [run_id * 1e6, (run_id + 1) * 1e6). */
 static const char VALUES_SQL[] =
-	"SELECT r.run_id, n.name, n.unit, n.better, v.value FROM runs r"
-	" JOIN metric_values v ON v.value_id >= r.run_id * " PER_RUN " AND v.value_id < (r.run_id + 1) * " PER_RUN
+	"SELECT r.run_id, n.name, n.unit, n.better, v.value FROM runs r CROSS JOIN LATERAL " RUN_VALUES " v"
 	" JOIN metric_names n ON n.metric_key = v.metric_key WHERE r.benchmark_id = $1 ORDER BY v.value_id";
 static const char MODELS_SQL[] = "SELECT run_id, measurements::text, " MICROS("time") " FROM model_measurements"
 				 " WHERE benchmark_id = $1 AND run_id IS NOT NULL ORDER BY run_id, measurement_id";
