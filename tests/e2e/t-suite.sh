@@ -51,6 +51,14 @@ run_bl -C "$R" run HEAD
 expect_eq "$status" 0 "rerun after changing the suite"
 expect_eq "$(sql "$DB" "select count(distinct suite_hash) from benchmarks where name='current'")" 2 "a new suite hash"
 expect_eq "$(sql "$DB" "select count(*) from benchmarks where name='at-commit' and commit_id='$new'")" 1 "files: commit unchanged by the working tree"
+# show tells the two series of one case apart by their suites, on every row of each.
+run_bl -C "$R" show
+for h in $(sql "$DB" "select distinct substr(suite_hash, 1, 7) from benchmarks where name='current'"); do
+	expect_eq "$(grep -c "current suite $h" "$T/out")" \
+		"$(sql "$DB" "select count(*) from benchmarks where name='current' and suite_hash like '$h%'")" \
+		"show labels every row of suite $h"
+done
+expect_eq "$(grep -c "current suite" "$T/out")" 3 "three rows of current: two commits, then the new suite"
 
 # Ignored files in a suite path (build outputs, caches) are not the suite.
 echo '*.o' >"$R/.gitignore"
