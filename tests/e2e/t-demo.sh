@@ -35,6 +35,13 @@ d = json.load(sys.stdin)
 s = d["checksum[megabytes=16] cpu_time"]
 print(" ".join("%d:%s" % (c["commit"], c["verdict"]) for c in s))')
 expect_eq "$points" "5:regressed 9:improved" "detect finds the slow and the fast commit of the 16 MB case"
+# --last 6 reads only the newest six commits (positions 6-11): the fast commit, not the slow one.
+run_bl detect --format json --metric cpu_time --last 6
+points=$(printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join("%d:%s" % (c["commit"], c["verdict"]) for c in d.get("checksum[megabytes=16] cpu_time", [])))')
+expect_eq "$points" "9:improved" "detect --last 6 finds the fast commit in its window"
 run_bl detect
 expect_contains "$out" "Hash every byte twice for robustness" "detect's table names the slow commit"
 expect_contains "$out" "regressed" "detect's table says regressed"
