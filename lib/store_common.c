@@ -43,6 +43,17 @@ int64_t bl_store_parse_iso_seconds(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
+int bl_store_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+bool bl_store_has_id(const int64_t *ids, size_t n, int64_t id)
+{
+	return n && bsearch(&id, ids, n, sizeof(*ids), bl_store_cmp_i64);
+}
+
 int64_t bl_store_parse_iso_ns(const char *s)
 {
 	int64_t secs = bl_store_parse_iso_seconds(s);

@@ -27,6 +27,10 @@ void bl_store_format_iso_ms(int64_t unix_ns, char out[32]);
 /* Unix seconds of such a timestamp (or of "YYYY-MM-DDTHH:MM:SS..."), 0 when
  * s is NULL or not one. */
 int64_t bl_store_parse_iso_seconds(const char *s);
+/* qsort order of int64_t, and whether id is among ids[0..n) (ascending):
+ * how foreach_value's runs keep out the cases of other repositories. */
+int bl_store_cmp_i64(const void *a, const void *b);
+bool bl_store_has_id(const int64_t *ids, size_t n, int64_t id);
 /* The same in nanoseconds, with the milliseconds when s has them. */
 int64_t bl_store_parse_iso_ns(const char *s);
 /* First max_chars characters of a UTF-8 string, never cutting a character. */

@@ -115,12 +115,6 @@ struct run_pos {
 	bool memo_wanted;
 };
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* Steps to the next measured run, reporting it when it failed. Returns the
  * callback's value, or -1 with err set. */
 static int next_run(struct pg_store *s, struct run_pos *r, const struct bl_value_visitor *v, void *ctx,
@@ -138,8 +132,7 @@ static int next_run(struct pg_store *s, struct run_pos *r, const struct bl_value
 	r->ok = !PQgetisnull(res, i, 3) && bin_int(res, i, 3) != 0;
 	if (r->benchmark_id != r->memo_bench) {
 		r->memo_bench = r->benchmark_id;
-		r->memo_wanted = !r->cases || (r->n_cases && bsearch(&r->benchmark_id, r->cases, r->n_cases,
-								      sizeof(int64_t), cmp_i64));
+		r->memo_wanted = !r->cases || bl_store_has_id(r->cases, r->n_cases, r->benchmark_id);
 	}
 	r->wanted = r->memo_wanted;
 	if (!r->ok && r->wanted && v->on_failed_run)

@@ -145,17 +145,15 @@ static const struct commit_entry *find_commit(const struct lookup *l, const char
 	return NULL;
 }
 
+static int cmp_machine(const void *a, const void *b)
+{
+	return bl_store_cmp_i64(&((const struct machine_entry *)a)->id, &((const struct machine_entry *)b)->id);
+}
+
 static const struct machine_entry *find_machine(const struct lookup *l, int64_t id)
 {
-	size_t lo = 0, hi = l->n_machines;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (l->machines[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < l->n_machines && l->machines[lo].id == id ? &l->machines[lo] : NULL;
+	const struct machine_entry key = {.id = id};
+	return l->n_machines ? bsearch(&key, l->machines, l->n_machines, sizeof(*l->machines), cmp_machine) : NULL;
 }
 
 int bl_sqlite_read_cases(struct sqlite_store *s, const char *repository, bool by_sha,

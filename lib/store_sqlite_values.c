@@ -61,12 +61,6 @@ static const char ROWS_SQL[] = "SELECT value_id, metric_key, value FROM metric_v
 #define MAX_PARTS 64
 #define LOCK_WAIT_MS 250 /* how long the parts wait for the writer lock */
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* The runs cursor: where the merge stands. */
 struct run_cursor {
 	sqlite3_stmt *st;
@@ -100,8 +94,7 @@ static int next_run(struct run_cursor *c, const struct bl_value_visitor *v, void
 	c->ok = sqlite3_column_int(c->st, 3) != 0;
 	if (c->benchmark_id != c->memo_bench) {
 		c->memo_bench = c->benchmark_id;
-		c->memo_wanted = c->any || (c->n_cases &&
-					    bsearch(&c->benchmark_id, c->cases, c->n_cases, sizeof(int64_t), cmp_i64));
+		c->memo_wanted = c->any || bl_store_has_id(c->cases, c->n_cases, c->benchmark_id);
 	}
 	c->wanted = c->memo_wanted;
 	if (!c->ok && c->wanted && v->on_failed_run)
@@ -351,7 +344,7 @@ int bl_sqlite_foreach_value_parts(struct bl_store *bs, const struct bl_point_que
 		if (rc != SQLITE_DONE)
 			goto check;
 		if (n_ids > 1)
-			qsort(ids, n_ids, sizeof(*ids), cmp_i64);
+			qsort(ids, n_ids, sizeof(*ids), bl_store_cmp_i64);
 	}
 	for (unsigned k = 0; k < n; k++) {
 		struct part *p = &parts[k];
