@@ -12,7 +12,7 @@
 #     2. bench/perturbation.sh on CPUs $PERTURB_CPUS (default 2,3: a 2-core machine), then the benchmark pinned there by
 #        --cpu-list and the sampler elsewhere (issue #3: medians within 1%);
 #     3. bench_sampler (issue #3: CPU time per sample).
-# Each step has its own time limit, so a slow one leaves time for the others; timeline.txt says what ran when.
+# STEPS (default report,perturb,sampler) picks which of the three run. Each step has its own time limit, so a slow one leaves time for the others; timeline.txt says what ran when.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -75,13 +75,17 @@ mark "machine: $(nproc) CPUs"
 
 work=$TMPDIR/device-rerun-report
 rm -rf "$work"
+case ,${STEPS:-report,perturb,sampler}, in *,report,*)
 step 150 history.log "$dir/bench_report" --commits "${COMMITS:-10000}" --cases 40 --runs 5 --per-commit "$work"
 step 120 report.log bash "$here/bench/report.sh" "$dir" "${COMMITS:-10000}" 40 5 "$work"
-rm -rf "$work"
+rm -rf "$work" ;;
+esac
+case ,${STEPS:-report,perturb,sampler}, in *,perturb,*)
 step 110 perturb-2cpu.log taskset -c "${PERTURB_CPUS:-2,3}" bash "$here/bench/perturbation.sh" "$dir/benchline" "${PRUNS:-25}"
 step 110 perturb-cpulist.log env PERTURB_RUN_FLAGS="--cpu-list ${PERTURB_CPUS:-2,3}" bash "$here/bench/perturbation.sh" \
-	"$dir/benchline" "${PRUNS:-25}"
-step 60 sampler.log "$dir/bench_sampler"
+	"$dir/benchline" "${PRUNS:-25}" ;;
+esac
+case ,${STEPS:-report,perturb,sampler}, in *,sampler,*) step 60 sampler.log "$dir/bench_sampler" ;; esac
 mark "done"
 grep -h -E '^(run [0-9]|time:|bulk|ratio|wall time|CPU time|  difference|  Hodges|target)' "$out"/report.log \
 	"$out"/perturb-*.log 2>/dev/null

@@ -5,7 +5,8 @@
 # the generation phase by phase against the previous reader (a query per case) and a plain dump of the values.
 #   bench/report.sh BUILD_DIR [COMMITS] [CASES] [RUNS] [WORK_DIR]
 # Defaults: 10000 commits, 40 cases (200 series), 5 runs: 10,000,000 values; the database takes minutes to make
-# (one transaction per run, as a sweep stores them) and is kept in WORK_DIR for later runs.
+# (one transaction per run, as a sweep stores them) and is kept in WORK_DIR for later runs. REPORT_RUNS (default 3)
+# sets how many reports are timed.
 set -euo pipefail
 build=${1:?usage: bench/report.sh BUILD_DIR [COMMITS] [CASES] [RUNS] [WORK_DIR]}
 commits=${2:-10000}
@@ -18,7 +19,7 @@ if [ ! -f "$repo/.benchline/results.db" ]; then
 	"$build/bench_report" --commits "$commits" --cases "$cases" --runs "$runs" "$work" >/dev/null
 fi
 site=$work/site
-for i in 1 2 3; do
+for i in $(seq "${REPORT_RUNS:-3}"); do
 	rm -rf "$site"
 	start=$(date +%s.%N)
 	"$build/benchline" -C "$repo" report --metric all -o "$site" | tail -1
