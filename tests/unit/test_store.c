@@ -2110,6 +2110,65 @@ static bool keep_named(void *ctx, const char *metric)
 	return !strcmp(metric, ctx);
 }
 
+/* The server goes away in the middle of a read (here: the store's backend terminated from the first value's
+ * callback, the cursors still open): the read fails with a message naming the store and the cause, the next
+ * call on that store fails the same way instead of crashing or hanging, and nothing stored is lost. */
+static const char *kill_target; /* the database whose other backends on_value_kill terminates */
+
+static int on_value_kill(void *ctx, const struct bl_value_row *v)
+{
+	struct value_log *l = ctx;
+	if (l->n_values == 0) {
+		/* the tests' own connection stays; waits (up to 5 s) until each backend is gone */
+		PGresult *res = raw_pg_exec(kill_target, "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000))"
+							 " FROM (SELECT pid FROM pg_stat_activity WHERE datname ="
+							 " current_database() AND pid <> pg_backend_pid() AND"
+							 " backend_type = 'client backend' OFFSET 0) other");
+		l->failed_runs = atoi(PQgetvalue(res, 0, 0)); /* how many were terminated */
+		PQclear(res);
+	}
+	return log_value(ctx, v);
+}
+
+static void test_pg_server_gone_mid_read(void **state)
+{
+	(void)state;
+	char *url = fresh_pg_url();
+	struct bl_store *s = open_ok(url);
+	int64_t failed_id;
+	build_history(s, &failed_id);
+	struct value_log l;
+	memset(&l, 0, sizeof(l));
+	history_ids(s, failed_id, l.ids);
+	log_reset(&l);
+	kill_target = url;
+	const struct bl_value_visitor killer = {log_metric, log_case, on_value_kill, NULL};
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &killer, &l, &err), -1);
+	assert_int_equal(l.failed_runs, 1); /* the store's one connection was terminated */
+	char *name = shown(url);
+	char *expect = bl_xasprintf("cannot read the stored values: lost the connection to '%s': ", name);
+	if (!strstr(err.msg, expect) || !strstr(err.msg, "terminat"))
+		fail_msg("unexpected message: %s", err.msg);
+	free(expect);
+	/* The connection is gone: the next read fails with a message, it does not crash or wait. */
+	memset(&err, 0, sizeof(err));
+	log_reset(&l);
+	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &value_logger, &l, &err), -1);
+	assert_non_null(strstr(err.msg, name));
+	assert_int_equal(l.n_values, 0);
+	bl_store_close(s);
+	/* Everything stored is still there. */
+	s = open_ok(url);
+	log_reset(&l);
+	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &value_logger, &l, &err), 0);
+	assert_string_equal(l.values.data, "#0.2=30;#0.2=0.3;#0.0=10;#0.0=0.1;#1.0=50;#1.0=0.5;#2.0=20;#2.0=0.2;");
+	bl_store_close(s);
+	log_release(&l);
+	free(name);
+	free(url);
+}
+
 static void test_series_bulk_same(void **state)
 {
 	(void)state;
@@ -3079,6 +3138,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest pg_tests[] = {
 		COMMON_TESTS,
 		cmocka_unit_test(test_pg_connection_errors),
+		cmocka_unit_test(test_pg_server_gone_mid_read),
 	};
 	int failed = 0;
 	if (want_sqlite)
