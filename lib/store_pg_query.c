@@ -34,11 +34,24 @@
 
 static const char POINT_CASES_SQL[] = POINT_CASES_SELECT POINT_CASES_ORDER;
 static const char POINT_CASES_SHAS_SQL[] = POINT_CASES_SELECT " AND b.commit_id = ANY ($3::text[])" POINT_CASES_ORDER;
+/* The values of a chunk of cases ($1, an array of ids), grouped by case and
+ * in each case in the order its points are made. */
 static const char POINT_VALUES_SQL[] =
-	"SELECT n.name, n.unit, n.better, v.value FROM runs r CROSS JOIN LATERAL " RUN_VALUES " v"
+	"SELECT r.benchmark_id, n.name, n.unit, n.better, v.value FROM runs r CROSS JOIN LATERAL " RUN_VALUES " v"
 	" JOIN metric_names n ON n.metric_key = v.metric_key"
-	" WHERE r.benchmark_id = $1 AND r.kind = 'measured' AND r.status = 'ok' AND ($2::text IS NULL OR n.name = $2)"
-	" ORDER BY n.name COLLATE \"C\", n.unit COLLATE \"C\" NULLS FIRST, r.idx, v.value_id";
+	" WHERE r.benchmark_id = ANY ($1::bigint[]) AND r.kind = 'measured' AND r.status = 'ok'"
+	" AND ($2::text IS NULL OR n.name = $2)"
+	" ORDER BY r.benchmark_id, n.name COLLATE \"C\", n.unit COLLATE \"C\" NULLS FIRST, r.idx, v.value_id";
+/* Cases whose values one statement reads: a whole history takes a few
+ * dozen statements (a statement per case took 21 s for 80,000 cases), and
+ * memory holds one chunk's values. */
+static int point_chunk = 1000;
+void bl_store_pg_test_point_chunk(int cases); /* test hook, declared by tests only */
+void bl_store_pg_test_point_chunk(int cases)
+{
+	point_chunk = cases > 0 ? cases : 1000;
+}
+
 static const char TYPICAL_SQL[] =
 	"SELECT (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY r.wall_s)"
 	"   FROM benchmarks b JOIN runs r ON r.benchmark_id = b.benchmark_id"
@@ -75,36 +88,29 @@ static const char *text_or_null(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-/* Emits the points of one case: one per (metric, unit) with values, or a
- * single point without a metric when it has none, so a case that failed to
- * build or whose runs all failed is still shown. */
-static int emit_case_points(struct pg_store *s, const struct bl_point_query *q, struct bl_point *p, double **values,
-			    size_t *cap, bl_point_fn fn, void *ctx, struct bl_error *err)
+/* Emits the points of one case from its rows [lo, hi) of a chunk's values:
+ * one per (metric, unit), or a single point without a metric when it has
+ * none, so a case that failed to build or whose runs all failed is still
+ * shown. */
+static int emit_case_points(const PGresult *res, int lo, int hi, struct bl_point *p, double **values, size_t *cap,
+			    bl_point_fn fn, void *ctx)
 {
-	struct pg_params params = {0};
-	pg_param_int64(&params, p->benchmark_id);
-	pg_param_text(&params, q->metric);
-	char what[96];
-	snprintf(what, sizeof(what), "cannot read the metrics of benchmark %lld", (long long)p->benchmark_id);
-	PGresult *res = pg_run(s, PG_POINT_VALUES, POINT_VALUES_SQL, &params, NULL, err, what);
-	if (!res)
-		return -1;
-	int rows = PQntuples(res), emitted = 0, ret = 0;
-	for (int i = 0; i < rows && ret == 0;) {
-		const char *name = PQgetvalue(res, i, 0);
-		const char *unit = text_or_null(res, i, 1);
+	int emitted = 0, ret = 0;
+	for (int i = lo; i < hi && ret == 0;) {
+		const char *name = PQgetvalue(res, i, 1);
+		const char *unit = text_or_null(res, i, 2);
 		enum bl_better better = BL_BETTER_UNKNOWN;
 		size_t n = 0;
 		int j = i;
-		for (; j < rows; j++) {
-			const char *u = text_or_null(res, j, 1);
-			if (strcmp(PQgetvalue(res, j, 0), name) != 0 || (!u) != (!unit) || (u && strcmp(u, unit) != 0))
+		for (; j < hi; j++) {
+			const char *u = text_or_null(res, j, 2);
+			if (strcmp(PQgetvalue(res, j, 1), name) != 0 || (!u) != (!unit) || (u && strcmp(u, unit) != 0))
 				break;
 			/* Direction of a metric: the first run that states it. */
 			if (better == BL_BETTER_UNKNOWN)
-				better = bl_store_better_from_text(text_or_null(res, j, 2));
+				better = bl_store_better_from_text(text_or_null(res, j, 3));
 			BL_GROW(*values, *cap, n + 1);
-			(*values)[n++] = pg_get_double(res, j, 3);
+			(*values)[n++] = pg_get_double(res, j, 4);
 		}
 		p->metric = name;
 		p->unit = unit;
@@ -115,7 +121,6 @@ static int emit_case_points(struct pg_store *s, const struct bl_point_query *q, 
 		ret = fn(ctx, p);
 		i = j;
 	}
-	PQclear(res);
 	if (ret != 0 || emitted)
 		return ret;
 	p->metric = NULL;
@@ -124,6 +129,65 @@ static int emit_case_points(struct pg_store *s, const struct bl_point_query *q, 
 	p->values = NULL;
 	p->n_values = 0;
 	return fn(ctx, p);
+}
+
+/* The first of n ascending ids that is not below id. */
+static int lower_bound(const int64_t *ids, int n, int64_t id)
+{
+	int lo = 0, hi = n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Emits the points of cases [from, to) of the cases result, their values
+ * read in one statement. */
+static int emit_chunk(struct pg_store *s, const struct bl_point_query *q, const PGresult *cases, int from, int to,
+		      double **values, size_t *cap, bl_point_fn fn, void *ctx, struct bl_error *err)
+{
+	struct bl_buf ids;
+	bl_buf_init(&ids);
+	bl_buf_putc(&ids, '{');
+	for (int i = from; i < to; i++)
+		bl_buf_printf(&ids, "%s%s", i > from ? "," : "", PQgetvalue(cases, i, 0));
+	bl_buf_putc(&ids, '}');
+	struct pg_params params = {0};
+	pg_param_text(&params, ids.data);
+	pg_param_text(&params, q->metric);
+	PGresult *res = pg_run(s, PG_POINT_VALUES, POINT_VALUES_SQL, &params, NULL, err, "cannot read the metrics");
+	bl_buf_release(&ids);
+	if (!res)
+		return -1;
+	int rows = PQntuples(res), ret = 0;
+	int64_t *row_ids = bl_xmalloc(((size_t)rows + 1) * sizeof(*row_ids));
+	for (int i = 0; i < rows; i++)
+		row_ids[i] = pg_get_int64(res, i, 0);
+	for (int i = from; i < to && ret == 0; i++) {
+		struct bl_point p = {
+			.benchmark_id = pg_get_int64(cases, i, 0),
+			.commit_sha = PQgetvalue(cases, i, 1),
+			.subject = text_or_null(cases, i, 2),
+			.commit_time = pg_get_int64(cases, i, 3),
+			.name = PQgetvalue(cases, i, 4),
+			.params_json = PQgetvalue(cases, i, 5),
+			.machine = text_or_null(cases, i, 6),
+			.machine_id = pg_get_int64(cases, i, 7),
+			.status = PQgetvalue(cases, i, 8),
+			.suite_hash = PQgetvalue(cases, i, 9),
+			.runs_total = (int)pg_get_int64(cases, i, 10),
+			.runs_failed = (int)pg_get_int64(cases, i, 11),
+		};
+		int lo = lower_bound(row_ids, rows, p.benchmark_id), hi = lower_bound(row_ids, rows, p.benchmark_id + 1);
+		ret = emit_case_points(res, lo, hi, &p, values, cap, fn, ctx);
+	}
+	free(row_ids);
+	PQclear(res);
+	return ret;
 }
 
 int pg_foreach_point(struct bl_store *bs, const struct bl_point_query *q, bl_point_fn fn, void *ctx,
@@ -148,24 +212,9 @@ int pg_foreach_point(struct bl_store *bs, const struct bl_point_query *q, bl_poi
 	}
 	double *values = NULL;
 	size_t cap = 0;
-	int ret = 0;
-	for (int i = 0; i < PQntuples(cases) && ret == 0; i++) {
-		struct bl_point p = {
-			.benchmark_id = pg_get_int64(cases, i, 0),
-			.commit_sha = PQgetvalue(cases, i, 1),
-			.subject = text_or_null(cases, i, 2),
-			.commit_time = pg_get_int64(cases, i, 3),
-			.name = PQgetvalue(cases, i, 4),
-			.params_json = PQgetvalue(cases, i, 5),
-			.machine = text_or_null(cases, i, 6),
-			.machine_id = pg_get_int64(cases, i, 7),
-			.status = PQgetvalue(cases, i, 8),
-			.suite_hash = PQgetvalue(cases, i, 9),
-			.runs_total = (int)pg_get_int64(cases, i, 10),
-			.runs_failed = (int)pg_get_int64(cases, i, 11),
-		};
-		ret = emit_case_points(s, q, &p, &values, &cap, fn, ctx, err);
-	}
+	int ret = 0, n = PQntuples(cases);
+	for (int i = 0; i < n && ret == 0; i += point_chunk)
+		ret = emit_chunk(s, q, cases, i, n - i > point_chunk ? i + point_chunk : n, &values, &cap, fn, ctx, err);
 	PQclear(cases);
 	free(values);
 	if (ret == 0 && pg_exec(s, "COMMIT", err, what) != 0)

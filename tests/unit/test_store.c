@@ -1682,6 +1682,8 @@ static void build_history(struct bl_store *s, int64_t *build_failed_id)
 	add_measured(s, other, 0, "ok", 5, 5);
 }
 
+void bl_store_pg_test_point_chunk(int cases); /* lib/store_pg_query.c */
+
 static void test_foreach_point(void **state)
 {
 	char *path = fresh_target();
@@ -1768,6 +1770,29 @@ static void test_foreach_point(void **state)
 	assert_int_equal(out.n, 9);
 	query(s, NULL, &out);
 	assert_int_equal(out.n, 9);
+
+	/* PostgreSQL reads the values of the cases a chunk at a time: any chunk size gives the same points. */
+	if (is_pg()) {
+		struct seen *whole = bl_xmalloc(sizeof(*whole)), *chunked = bl_xmalloc(sizeof(*chunked));
+		struct bl_point_query latency = {.metric = "latency"};
+		for (int chunk = 1; chunk <= 4; chunk++) {
+			bl_store_pg_test_point_chunk(0);
+			query(s, &all, whole);
+			bl_store_pg_test_point_chunk(chunk);
+			query(s, &all, chunked);
+			assert_int_equal(chunked->n, 9);
+			assert_memory_equal(whole, chunked, sizeof(*whole));
+			bl_store_pg_test_point_chunk(0);
+			query(s, &latency, whole);
+			bl_store_pg_test_point_chunk(chunk);
+			query(s, &latency, chunked);
+			assert_int_equal(chunked->n, 5);
+			assert_memory_equal(whole, chunked, sizeof(*whole));
+		}
+		bl_store_pg_test_point_chunk(0);
+		free(whole);
+		free(chunked);
+	}
 
 	/* A non-zero return stops the walk and is returned. */
 	struct bl_error err = {{0}};
