@@ -103,8 +103,12 @@ void bl_page_begin(struct bl_buf *b, const struct bl_report *r, const char *root
 		       "style-src 'self'; img-src 'self' data:; form-action 'none'; base-uri 'none'\">\n"
 		       "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
 	bl_html_escape(b, title);
-	bl_buf_puts(b, " \xe2\x80\x94 ");
-	bl_html_escape(b, r->title);
+	/* the index's heading is the report's title: said once */
+	bool own_title = strcmp(title, r->title) != 0;
+	if (own_title) {
+		bl_buf_puts(b, " \xe2\x80\x94 ");
+		bl_html_escape(b, r->title);
+	}
 	bl_buf_printf(b, "</title>\n<link rel=\"stylesheet\" href=\"%sassets/report.css\">\n</head>\n", root);
 	bl_buf_printf(b, "<body data-page=\"%s\">\n<header class=\"bl-top\">\n<nav>", page_kind);
 	bl_buf_printf(b, "<a href=\"%sindex.html\"%s>Series</a>", root,
@@ -114,19 +118,25 @@ void bl_page_begin(struct bl_buf *b, const struct bl_report *r, const char *root
 	bl_buf_puts(b, "</nav>\n<h1>");
 	bl_html_escape(b, title);
 	bl_buf_puts(b, "</h1>\n<p class=\"bl-meta\">");
-	bl_html_escape(b, r->title);
+	const char *sep = "";
+	if (own_title) {
+		bl_html_escape(b, r->title);
+		sep = " \xc2\xb7 ";
+	}
 	if (r->repository && *r->repository) {
-		bl_buf_puts(b, " \xc2\xb7 ");
+		bl_buf_puts(b, sep);
 		bl_html_escape(b, r->repository);
+		sep = " \xc2\xb7 ";
 	}
 	if (r->n_commits) {
 		const struct bl_report_commit *head = &r->commits[r->n_commits - 1];
-		bl_buf_printf(b, " \xc2\xb7 first-parent history of <code>%.10s</code>, %zu commit%s", head->sha,
+		bl_buf_printf(b, "%sfirst-parent history of <code>%.10s</code>, %zu commit%s", sep, head->sha,
 			      r->n_commits, r->n_commits == 1 ? "" : "s");
+		sep = " \xc2\xb7 ";
 	}
 	char when[32];
 	fmt_date(r->generated_at, when);
-	bl_buf_printf(b, " \xc2\xb7 generated %s UTC by " GENERATOR "</p>\n</header>\n<main>\n", when);
+	bl_buf_printf(b, "%sgenerated %s UTC by " GENERATOR "</p>\n</header>\n<main>\n", sep, when);
 }
 
 void bl_page_end(struct bl_buf *b, const char *root, bool commits)

@@ -522,6 +522,15 @@ static void test_site(void **state)
 			assert_non_null(strstr(page, "data-p=\"size=&lt;/textarea&gt;\""));
 			assert_non_null(strstr(page, "href=\"https://example.com/c/07"));
 			assert_non_null(strstr(page, "<svg class=\"spark\""));
+			/* its heading is the report's title: the tab and the line under it do not repeat it */
+			const char *title = strstr(page, "<title>"), *end = strstr(page, "</title>");
+			assert_true(title && end && title < end);
+			assert_null(memmem(title, (size_t)(end - title), "\xe2\x80\x94", 3));
+			assert_non_null(strstr(page, "<p class=\"bl-meta\">/repo/x \xc2\xb7 first-parent history of <code>"));
+		}
+		if (i == 1) { /* another page: its own title, then the report's */
+			assert_non_null(strstr(page, "<title>Compare two commits \xe2\x80\x94 "));
+			assert_non_null(strstr(page, "<p class=\"bl-meta\">"));
 		}
 		free(page);
 		free(path);
