@@ -35,51 +35,13 @@ int bl_site_write(struct bl_site *site, const char *rel, const struct bl_buf *co
 	return rc;
 }
 
-/* A directory may be written into when it is new, empty, or holds an
- * earlier report (its index.html names benchline as generator): then only
- * what a report writes is removed first. */
+/* dir made or emptied of an earlier report (report_site.c says which directories may be). */
 static int prepare_dir(const char *dir, struct bl_error *err)
 {
-	struct stat st;
-	if (stat(dir, &st) != 0) {
-		if (errno != ENOENT)
-			return bl_fail_errno(err, errno, "cannot use '%s'", dir);
-		return bl_mkdirs(dir, 0755, err);
-	}
-	if (!S_ISDIR(st.st_mode))
-		return bl_fail(err, "cannot write the report into '%s': not a directory", dir);
-	DIR *d = opendir(dir);
-	if (!d)
-		return bl_fail_errno(err, errno, "cannot read directory '%s'", dir);
-	bool empty = true;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			empty = false;
-	closedir(d);
-	if (empty)
-		return 0;
-	char *index = bl_xasprintf("%s/index.html", dir);
-	struct bl_buf text;
-	bl_buf_init(&text);
-	struct bl_error ignored = {{0}};
-	bool ours = bl_read_file(index, &text, &ignored) == 0 && strstr(text.data, "<meta name=\"generator\" content=\"benchline");
-	bl_buf_release(&text);
-	free(index);
-	if (!ours)
-		return bl_fail(err, "cannot write the report into '%s': the directory is not empty and holds no earlier "
-				    "benchline report (choose a new or empty directory)",
-			       dir);
-	static const char *const ours_names[] = {"series", "runs", "assets", "svg", "png", "index.html",
-						 "compare.html", "commits.js"};
-	for (size_t i = 0; i < sizeof(ours_names) / sizeof(ours_names[0]); i++) {
-		char *p = bl_xasprintf("%s/%s", dir, ours_names[i]);
-		int rc = access(p, F_OK) == 0 ? bl_remove_tree(p, err) : 0;
-		free(p);
-		if (rc)
-			return -1;
-	}
-	return 0;
+	bool exists;
+	if (bl_report_dir_check(dir, &exists, err))
+		return -1;
+	return exists ? bl_report_dir_clear(dir, err) : bl_mkdirs(dir, 0755, err);
 }
 
 /* ---- page parts -------------------------------------------------------------------------------------------- */

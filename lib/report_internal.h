@@ -1,6 +1,7 @@
 /* report_internal.h - what the writers of the HTML report share (not public):
  *   report_html.c      the site: directory, assets, commits.js, index, series and compare pages
  *   report_html_run.c  the run pages (device timelines), through bl_store_case_runs
+ *   report_site.c      the directory: checked, and a site written aside and moved in
  */
 #ifndef BENCHLINE_REPORT_INTERNAL_H
 #define BENCHLINE_REPORT_INTERNAL_H
@@ -12,6 +13,12 @@ extern const unsigned char bl_asset_report_js[];
 extern const size_t bl_asset_report_js_len;
 extern const unsigned char bl_asset_report_css[];
 extern const size_t bl_asset_report_css_len;
+
+/* report_site.c: whether dir may take a report (missing: *exists false; a
+ * file, or a directory holding other things than an earlier report: -1),
+ * and removing the entries an earlier report wrote there. */
+int bl_report_dir_check(const char *dir, bool *exists, struct bl_error *err);
+int bl_report_dir_clear(const char *dir, struct bl_error *err);
 
 /* Files written so far, for the summary. */
 struct bl_site {

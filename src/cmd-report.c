@@ -32,8 +32,9 @@ static const char usage[] =
 	"\n"
 	"Options:\n"
 	"  -o, --output PATH   the site's directory (default <repo>/.benchline/report); a\n"
-	"                      previous report there is replaced; with --format markdown,\n"
-	"                      a file (default: standard output)\n"
+	"                      previous report there is replaced once the new one is\n"
+	"                      complete (files no report writes stay); with --format\n"
+	"                      markdown, a file (default: standard output)\n"
 	"  --format FORMAT     html (default) or markdown: a summary for CI job summaries\n"
 	"                      and pull-request comments, regressions first, never longer\n"
 	"                      than --max-size\n"
@@ -61,7 +62,8 @@ static const char usage[] =
 	"  --db PATH           database (default: $BENCHLINE_DB or <repo>/.benchline/results.db)\n"
 	"\n"
 	"Exit status: 0 written, 2 usage or configuration error, 3 runtime error\n"
-	"(no results, an unreadable database, Chromium missing or failing for --png).\n";
+	"(no results, an unreadable database, Chromium missing or failing for --png,\n"
+	"another report writing into the same directory).\n";
 
 enum {
 	OPT_FORMAT = 256, OPT_SVG, OPT_PNG, OPT_BASE, OPT_LAST, OPT_METRIC, OPT_BENCH, OPT_ALPHA, OPT_FLOOR, OPT_TITLE,
@@ -377,15 +379,18 @@ static int run_report(struct options *o, const struct cli_context *ctx, const st
 	} else if (!rc) {
 		char *dir = o->output ? bl_xstrdup(o->output) : bl_xasprintf("%s/.benchline/report", ctx->repo);
 		struct bl_report_site_stats st;
-		if (bl_report_write_html(&rep, store, o->max_run_pages >= 0 ? (size_t)o->max_run_pages : 500, dir, &st,
-					 &err)) {
+		/* written aside and moved in when complete: a failed or killed report leaves the previous one */
+		struct bl_report_staging stage;
+		if (bl_report_stage(&stage, dir, &err) ||
+		    bl_report_write_html(&rep, store, o->max_run_pages >= 0 ? (size_t)o->max_run_pages : 500,
+					 stage.path, &st, &err)) {
 			cli_error("%s", err.msg);
 			rc = EXIT_RUNTIME;
 		}
 		struct bl_strvec svgs;
 		bl_strvec_init(&svgs);
 		if (!rc && o->svg) {
-			char *svgdir = bl_xasprintf("%s/svg", dir);
+			char *svgdir = bl_xasprintf("%s/svg", stage.path);
 			if (bl_report_write_svgs(&rep, svgdir, 960, 420, &svgs, &err)) {
 				cli_error("%s", err.msg);
 				rc = EXIT_RUNTIME;
@@ -393,9 +398,15 @@ static int run_report(struct options *o, const struct cli_context *ctx, const st
 			free(svgdir);
 		}
 		if (!rc && o->png) {
-			char *pngdir = bl_xasprintf("%s/png", dir);
+			char *pngdir = bl_xasprintf("%s/png", stage.path);
 			rc = write_pngs(&svgs, pngdir, chromium);
 			free(pngdir);
+		}
+		if (!rc && bl_report_stage_commit(&stage, &err)) {
+			cli_error("%s", err.msg);
+			rc = EXIT_RUNTIME;
+		} else if (rc) {
+			bl_report_stage_abort(&stage);
 		}
 		if (!rc) {
 			int64_t t_end = bl_now_mono_ns();

@@ -171,6 +171,24 @@ int bl_report_write_html(const struct bl_report *r, struct bl_store *store, size
  * how many. max_bytes below 1024 is taken as 1024. */
 void bl_report_markdown(const struct bl_report *r, size_t max_bytes, struct bl_buf *out);
 
+/* Writing a site aside and moving it in (report_site.c): bl_report_stage
+ * checks dir as bl_report_write_html does (new, empty, or an earlier report;
+ * created when new), locks it against another report, and makes an empty
+ * staging directory inside it (path) to write the site into; after every
+ * writer succeeded, bl_report_stage_commit swaps each entry a report owns
+ * into dir (the index last) and removes what they replaced, entries of
+ * dir that no report writes left alone; on failure bl_report_stage_abort
+ * removes the staging directory and dir keeps its previous report. Both
+ * release the lock. A report killed while writing leaves dir as it was,
+ * and a staging directory the next bl_report_stage removes. */
+struct bl_report_staging {
+	char *dir, *path;
+	int lock_fd;
+};
+int bl_report_stage(struct bl_report_staging *st, const char *dir, struct bl_error *err);
+int bl_report_stage_commit(struct bl_report_staging *st, struct bl_error *err);
+void bl_report_stage_abort(struct bl_report_staging *st);
+
 /* One SVG chart of a series (median line, confidence band, every run, gaps,
  * change points, axes) of width x height pixels. */
 void bl_report_svg_chart(const struct bl_report *r, const struct bl_report_series *s, int width, int height,

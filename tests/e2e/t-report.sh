@@ -55,6 +55,40 @@ run_bl -C "$R" report -o "$S"
 expect_eq "$status" 0 "a second report into the same directory"
 [ ! -e "$S/svg" ] || fail "the earlier SVGs were left behind"
 pass "the earlier report is replaced"
+# What a report does not write stays: a CNAME, the .git of a publishing branch.
+echo example.org >"$S/CNAME" && mkdir -p "$S/.git" && echo ref >"$S/.git/HEAD"
+run_bl -C "$R" report -o "$S"
+expect_eq "$status" 0 "a report into a directory with a CNAME and a .git"
+expect_eq "$(cat "$S/CNAME")/$(cat "$S/.git/HEAD")" "example.org/ref" "files no report writes are kept"
+[ ! -e "$S/.benchline-new" ] || fail "the staging directory was left behind"
+cp "$S/index.html" "$T/index.before"
+series_before=$(cd "$S" && find series runs -type f | sort | md5sum)
+# A report that fails after its pages are written (the PNG step, here a Chromium that exits 1) leaves the
+# previous report whole and removes what it wrote.
+BENCHLINE_CHROMIUM=/bin/false run_bl -C "$R" report -o "$S" --title "New title" --png
+expect_eq "$status" 3 "a failing PNG step fails the report"
+cmp -s "$S/index.html" "$T/index.before" || fail "a failed report changed the previous index"
+expect_eq "$(cd "$S" && find series runs -type f | sort | md5sum)" "$series_before" "and its pages"
+[ ! -e "$S/.benchline-new" ] && [ ! -e "$S/svg" ] || fail "the failed report left files behind"
+pass "a failed report leaves the previous one as it was"
+# Killed (SIGKILL) while writing: here stopped in the PNG step, its pages already written aside.
+printf '#!/bin/sh\necho $$ >"%s"\nexec sleep 60\n' "$T/slow-chromium.pid" >"$T/slow-chromium"
+chmod +x "$T/slow-chromium"
+BENCHLINE_CHROMIUM="$T/slow-chromium" "$BENCHLINE" -C "$R" report -o "$S" --title "New title" --png >/dev/null 2>&1 &
+killed=$!
+for _ in $(seq 300); do [ -s "$T/slow-chromium.pid" ] && break; sleep 0.1; done
+[ -s "$S/.benchline-new/index.html" ] || fail "the report was not stopped while writing"
+kill -9 "$killed"
+wait "$killed" 2>/dev/null || true
+kill -9 "$(cat "$T/slow-chromium.pid")" 2>/dev/null || true
+cmp -s "$S/index.html" "$T/index.before" || fail "a killed report changed the previous index"
+expect_eq "$(cd "$S" && find series runs -type f | sort | md5sum)" "$series_before" "and its pages"
+pass "a report killed while writing leaves the previous one as it was"
+run_bl -C "$R" report -o "$S" --title "New title"
+expect_eq "$status" 0 "the next report after a killed one"
+[ ! -e "$S/.benchline-new" ] || fail "the killed report's files were not removed"
+expect_contains "$(cat "$S/index.html")" "<title>New title</title>" "the next report replaces the previous one"
+pass "the next report removes what the killed one left"
 mkdir -p "$T/mine" && echo keep >"$T/mine/notes.txt"
 run_bl -C "$R" report -o "$T/mine"
 expect_eq "$status" 3 "a directory with other files is refused"

@@ -495,6 +495,106 @@ static void check_series_data(const struct bl_report_series *rs, json_t *d)
 	assert_int_equal(*v, '\0');
 }
 
+static bool exists(const char *dir, const char *rel)
+{
+	char *p = bl_xasprintf("%s/%s", dir, rel);
+	bool e = access(p, F_OK) == 0;
+	free(p);
+	return e;
+}
+
+static void put(const char *dir, const char *rel, const char *text)
+{
+	struct bl_error err = {{0}};
+	char *p = bl_xasprintf("%s/%s", dir, rel);
+	assert_int_equal(bl_write_file_atomic(p, text, strlen(text), &err), 0);
+	free(p);
+}
+
+/* A site written aside and moved in: the directory keeps its previous report until the commit, loses nothing
+ * a report does not write, and refuses a second writer; a stale staging directory is cleared. */
+static void test_site_staged(void **state)
+{
+	(void)state;
+	struct bl_series_set set;
+	struct bl_report r;
+	build(&set, &r, "all");
+	char *dir = bl_xasprintf("%s/staged", scratch);
+	struct bl_report_staging st, other;
+	struct bl_report_site_stats stats;
+	struct bl_error err = {{0}};
+	/* a new directory: made, then the site moved in */
+	assert_int_equal(bl_report_stage(&st, dir, &err), 0);
+	assert_non_null(strstr(st.path, "/staged/"));
+	assert_int_equal(bl_report_write_html(&r, NULL, 0, st.path, &stats, &err), 0);
+	assert_false(exists(dir, "index.html"));
+	/* a second report into it waits for nobody: refused while the first holds it */
+	assert_int_equal(bl_report_stage(&other, dir, &err), -1);
+	assert_non_null(strstr(err.msg, "another benchline report"));
+	assert_int_equal(bl_report_stage_commit(&st, &err), 0);
+	assert_true(exists(dir, "index.html") && exists(dir, "series/s0.html") && exists(dir, "assets/report.js"));
+	assert_false(exists(dir, ".benchline-new"));
+	char *index = bl_xasprintf("%s/index.html", dir);
+	char *first = read_all(index);
+	/* the user's files beside it; an entry of an earlier report this one does not write (svg/) */
+	put(dir, "CNAME", "example.org");
+	char *svg = bl_xasprintf("%s/svg", dir);
+	assert_int_equal(bl_mkdirs(svg, 0755, &err), 0);
+	put(dir, "svg/s0.svg", "<svg/>");
+	/* aborted: nothing changes */
+	assert_int_equal(bl_report_stage(&st, dir, &err), 0);
+	put(st.path, "index.html", "half");
+	bl_report_stage_abort(&st);
+	char *now = read_all(index);
+	assert_string_equal(now, first);
+	free(now);
+	assert_false(exists(dir, ".benchline-new"));
+	/* killed: the stale staging directory is cleared by the next report, and the directory still counts as
+	 * an earlier report's */
+	assert_int_equal(bl_report_stage(&st, dir, &err), 0);
+	put(st.path, "index.html", "stale");
+	free(st.dir);
+	free(st.path);
+	close(st.lock_fd); /* what the kernel does for a killed process */
+	assert_int_equal(bl_report_stage(&st, dir, &err), 0);
+	assert_false(exists(st.path, "index.html"));
+	free(r.title);
+	r.title = bl_xstrdup("Second");
+	assert_int_equal(bl_report_write_html(&r, NULL, 0, st.path, &stats, &err), 0);
+	assert_int_equal(bl_report_stage_commit(&st, &err), 0);
+	now = read_all(index);
+	assert_non_null(strstr(now, "<title>Second</title>"));
+	free(now);
+	assert_true(exists(dir, "CNAME"));
+	assert_false(exists(dir, "svg"));
+	assert_false(exists(dir, ".benchline-new"));
+	/* a directory holding only a killed first report's staging directory is still usable */
+	char *fresh = bl_xasprintf("%s/fresh", scratch);
+	assert_int_equal(bl_report_stage(&st, fresh, &err), 0);
+	close(st.lock_fd);
+	st.lock_fd = -1;
+	put(st.path, "index.html", "stale");
+	free(st.dir);
+	free(st.path);
+	assert_int_equal(bl_report_stage(&st, fresh, &err), 0);
+	bl_report_stage_abort(&st);
+	/* a foreign directory is refused and nothing is made inside it */
+	char *foreign = bl_xasprintf("%s/foreign-staged", scratch);
+	assert_int_equal(bl_mkdirs(foreign, 0755, &err), 0);
+	put(foreign, "notes.txt", "keep");
+	assert_int_equal(bl_report_stage(&st, foreign, &err), -1);
+	assert_non_null(strstr(err.msg, "not empty"));
+	assert_false(exists(foreign, ".benchline-new"));
+	free(foreign);
+	free(fresh);
+	free(svg);
+	free(first);
+	free(index);
+	free(dir);
+	bl_report_release(&r);
+	bl_series_set_release(&set);
+}
+
 static void test_site(void **state)
 {
 	(void)state;
@@ -858,7 +958,7 @@ int main(void)
 		cmocka_unit_test(test_html_escape),   cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_md_escape),     cmocka_unit_test(test_number_stream),
 		cmocka_unit_test(test_sparkline),     cmocka_unit_test(test_model),
-		cmocka_unit_test(test_compare_rows),  cmocka_unit_test(test_site),
+		cmocka_unit_test(test_compare_rows),  cmocka_unit_test(test_site), cmocka_unit_test(test_site_staged),
 		cmocka_unit_test(test_quantum),	      cmocka_unit_test(test_markdown_limit),
 		cmocka_unit_test(test_markdown_huge), cmocka_unit_test(test_svg),
 		cmocka_unit_test(test_case_runs),	      cmocka_unit_test(test_threads_same),
