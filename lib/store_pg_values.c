@@ -26,7 +26,6 @@
 #include <string.h>
 
 #define PER_RUN BL_STORE_VALUES_PER_RUN
-#define BATCH "50000"
 
 static const char METRICS_SQL[] = "SELECT metric_key, name, unit, better FROM metric_names ORDER BY metric_key";
 static const char CASES_SQL[] =
