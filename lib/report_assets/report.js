@@ -623,6 +623,7 @@
     var search = document.getElementById("f-search"), count = document.getElementById("f-count");
     function apply() {
       var q = search ? search.value.trim().toLowerCase() : "", shown = 0, total = 0;
+      if (q || Object.keys(sel).some(function (k) { return sel[k] && sel[k].value; })) showRest(document.getElementById("events"));
       rows.forEach(function (r) {
         var ok = (!sel.b || !sel.b.value || r.getAttribute("data-b") === sel.b.value) &&
           (!sel.p || !sel.p.value || r.getAttribute("data-p").split("\n").indexOf(sel.p.value) >= 0) &&
@@ -642,7 +643,9 @@
     apply();
     return {
       selftest: function () {
-        var res = {charts: document.querySelectorAll("svg.spark").length, rows: document.querySelectorAll("#series tbody tr").length};
+        var res = {charts: document.querySelectorAll("svg.spark").length, rows: document.querySelectorAll("#series tbody tr").length,
+          eventRows: document.querySelectorAll("#events tbody tr").length,
+          eventRowsLaidOut: document.querySelectorAll("#events tbody:not([hidden]) tr").length};
         if (search) {
           search.value = "\u0000no-such-series\u0000";
           apply();
@@ -651,12 +654,32 @@
           apply();
           res.visibleAgain = document.querySelectorAll("#series tbody tr:not(.hidden)").length;
         }
+        /* the search showed every change; so does the button on its own */
+        res.eventRowsAfterSearch = document.querySelectorAll("#events tbody:not([hidden]) tr").length;
+        var rest = document.querySelector("#events tbody.bl-rest"), btn = document.querySelector('button[data-rest="events"]');
+        if (rest && btn) {
+          rest.hidden = true;
+          btn.parentNode.hidden = false;
+          btn.click();
+          res.eventRowsAfterButton = document.querySelectorAll("#events tbody:not([hidden]) tr").length;
+          res.buttonGone = btn.parentNode.hidden;
+        }
         return res;
       }
     };
   }
 
   /* ---- sortable tables ---------------------------------------------------------------------------------- */
+
+  /* The rows of a long table after its first ones come in a hidden <tbody class="bl-rest">, laid out only when
+   * asked for: its button, a filter or search on the index, or a sort. */
+  function showRest(table) {
+    var rest = table ? table.querySelector("tbody.bl-rest") : null;
+    if (!rest || !rest.hidden) return;
+    rest.hidden = false;
+    var btn = document.querySelector('button[data-rest="' + table.id + '"]');
+    if (btn) btn.parentNode.hidden = true;
+  }
 
   function sortable(table) {
     var heads = table.querySelectorAll("thead th");
@@ -665,7 +688,9 @@
         var asc = th.getAttribute("aria-sort") !== "ascending";
         Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
         th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-        var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+        showRest(table);
+        var body = table.tBodies[0], rows = [];
+        Array.prototype.forEach.call(table.tBodies, function (tb) { rows = rows.concat(Array.prototype.slice.call(tb.rows)); });
         function key(r) {
           var c = r.cells[col];
           var v = c ? c.getAttribute("data-v") : null;
@@ -694,6 +719,9 @@
     try {
       data = readData();
       Array.prototype.forEach.call(document.querySelectorAll("table.bl-sortable"), sortable);
+      Array.prototype.forEach.call(document.querySelectorAll("button[data-rest]"), function (b) {
+        b.addEventListener("click", function () { showRest(document.getElementById(b.getAttribute("data-rest"))); });
+      });
       var kind = document.body.getAttribute("data-page");
       if (kind === "series") page = seriesPage(data);
       else if (kind === "run") page = runPage(data);

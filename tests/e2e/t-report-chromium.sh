@@ -50,6 +50,8 @@ expect_eq "$(field "$res" 'd["charts"]')" 8 "index: a sparkline per series"
 expect_eq "$(field "$res" 'd["rows"]')" 8 "index: a row per series"
 expect_eq "$(field "$res" 'd["filteredOut"]')" True "index: the search box filters"
 expect_eq "$(field "$res" 'd["visibleAgain"]')" 8 "index: and clearing it shows all again"
+expect_eq "$(field "$res" 'd["eventRowsLaidOut"] == d["eventRows"] and d["eventRows"] <= 50')" True \
+	"index: up to 50 changes, every one laid out at once"
 expect_eq "$(field "$res" 'd["foreignScripts"]')" 0 "index: only benchline's scripts"
 grep -q '<script>alert' "$T/dom" && fail "index: a hostile string became markup"
 expect_contains "$(cat "$T/dom")" '&lt;script&gt;alert(3)&lt;/script&gt;"host"' "index: the machine name shows as text"

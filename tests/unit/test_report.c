@@ -511,6 +511,55 @@ static void put(const char *dir, const char *rel, const char *text)
 	free(p);
 }
 
+/* Past its first 50 changes, the index lists the others in a hidden <tbody> with a button to show them: the
+ * page is laid out sooner, and nothing is left out. */
+static void test_index_events_rest(void **state)
+{
+	(void)state;
+	struct bl_series_set set;
+	struct bl_report r;
+	build(&set, &r, "all");
+	assert_true(r.n_events >= 1);
+	struct bl_report_event *many = bl_xcalloc(60, sizeof(*many));
+	for (size_t i = 0; i < 60; i++)
+		many[i] = r.events[0];
+	free(r.events);
+	r.events = many;
+	r.n_events = 60;
+	char *dir = bl_xasprintf("%s/site-rest", scratch);
+	struct bl_report_site_stats st;
+	struct bl_error err = {{0}};
+	assert_int_equal(bl_report_write_html(&r, NULL, 0, dir, &st, &err), 0);
+	char *path = bl_xasprintf("%s/index.html", dir);
+	char *page = read_all(path);
+	const char *table = strstr(page, "<table id=\"events\""), *end = strstr(table, "</table>");
+	const char *rest = strstr(table, "<tbody class=\"bl-rest\" hidden>");
+	assert_true(rest && rest < end);
+	size_t first = 0, later = 0;
+	for (const char *p = strstr(table, "<tr class=\"v-"); p && p < end; p = strstr(p + 1, "<tr class=\"v-"))
+		if (p < rest)
+			first++;
+		else
+			later++;
+	assert_int_equal(first, 50);
+	assert_int_equal(later, 10);
+	assert_non_null(strstr(end, "<button type=\"button\" data-rest=\"events\">Show all 60 changes</button>"));
+	free(page);
+	free(path);
+	/* up to 50: one <tbody>, no button */
+	r.n_events = 50;
+	assert_int_equal(bl_report_write_html(&r, NULL, 0, dir, &st, &err), 0);
+	path = bl_xasprintf("%s/index.html", dir);
+	page = read_all(path);
+	assert_null(strstr(page, "bl-rest"));
+	assert_null(strstr(page, "data-rest"));
+	free(page);
+	free(path);
+	free(dir);
+	bl_report_release(&r);
+	bl_series_set_release(&set);
+}
+
 /* A site written aside and moved in: the directory keeps its previous report until the commit, loses nothing
  * a report does not write, and refuses a second writer; a stale staging directory is cleared. */
 static void test_site_staged(void **state)
@@ -958,7 +1007,7 @@ int main(void)
 		cmocka_unit_test(test_html_escape),   cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_md_escape),     cmocka_unit_test(test_number_stream),
 		cmocka_unit_test(test_sparkline),     cmocka_unit_test(test_model),
-		cmocka_unit_test(test_compare_rows),  cmocka_unit_test(test_site), cmocka_unit_test(test_site_staged),
+		cmocka_unit_test(test_compare_rows),  cmocka_unit_test(test_site), cmocka_unit_test(test_site_staged), cmocka_unit_test(test_index_events_rest),
 		cmocka_unit_test(test_quantum),	      cmocka_unit_test(test_markdown_limit),
 		cmocka_unit_test(test_markdown_huge), cmocka_unit_test(test_svg),
 		cmocka_unit_test(test_case_runs),	      cmocka_unit_test(test_threads_same),
