@@ -129,13 +129,20 @@ fail:
 	return -1;
 }
 
+static bool no_exchange; /* a test makes the file system "unable" to exchange */
+void bl_report_site_test_no_exchange(bool on); /* test hook, declared by tests only */
+void bl_report_site_test_no_exchange(bool on)
+{
+	no_exchange = on;
+}
+
 /* Puts from in to's place and to in from's: atomically where the file
  * system can exchange names, else in two renames through aside. */
 static int exchange(const char *from, const char *to, const char *aside, struct bl_error *err)
 {
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE) == 0)
+	if (!no_exchange && renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE) == 0)
 		return 0;
-	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP && errno != EXDEV)
+	if (!no_exchange && errno != EINVAL && errno != ENOSYS && errno != ENOTSUP && errno != EXDEV)
 		return bl_fail_errno(err, errno, "cannot move '%s' to '%s'", from, to);
 	if (rename(to, aside) != 0)
 		return bl_fail_errno(err, errno, "cannot move '%s' aside", to);
