@@ -69,7 +69,7 @@ void bl_page_begin(struct bl_buf *b, const struct bl_report *r, const char *root
 		       "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
 	bl_html_escape(b, title);
 	/* the index's heading is the report's title: said once */
-	bool own_title = strcmp(title, r->title) != 0;
+	bool own_title = strcmp(page_kind, "index") != 0;
 	if (own_title) {
 		bl_buf_puts(b, " \xe2\x80\x94 ");
 		bl_html_escape(b, r->title);

@@ -49,13 +49,25 @@ int bl_report_dir_check(const char *dir, bool *exists, struct bl_error *err)
 	DIR *d = opendir(dir);
 	if (!d)
 		return bl_fail_errno(err, errno, "cannot read directory '%s'", dir);
-	bool empty = true;
+	/* Empty, or a report killed while moving its site in: only what reports write, beside the staging
+	 * directory (without it, a lone assets/ may well be someone else's). */
+	bool empty = true, only_ours = true, staging = false;
 	struct dirent *e;
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, STAGING))
-			empty = false;
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (!strcmp(e->d_name, STAGING)) {
+			staging = true;
+			continue;
+		}
+		empty = false;
+		bool ours = false;
+		for (size_t i = 0; i < N_OURS && !ours; i++)
+			ours = !strcmp(e->d_name, OURS[i]);
+		only_ours = only_ours && ours;
+	}
 	closedir(d);
-	if (empty)
+	if (empty || (staging && only_ours))
 		return 0;
 	char *index = bl_xasprintf("%s/index.html", dir);
 	struct bl_buf text;
@@ -98,14 +110,17 @@ int bl_report_stage(struct bl_report_staging *st, const char *dir, struct bl_err
 {
 	memset(st, 0, sizeof(*st));
 	st->lock_fd = -1;
-	bool exists;
-	if (bl_report_dir_check(dir, &exists, err) || (!exists && bl_mkdirs(dir, 0755, err)))
+	struct stat sb;
+	if (stat(dir, &sb) != 0 && errno == ENOENT && bl_mkdirs(dir, 0755, err))
 		return -1;
 	st->dir = bl_xstrdup(dir);
 	st->path = bl_xasprintf("%s/" STAGING, dir);
 	st->lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->lock_fd < 0) {
-		bl_fail_errno(err, errno, "cannot open directory '%s'", dir);
+		if (errno == ENOTDIR)
+			bl_fail(err, "cannot write the report into '%s': not a directory", dir);
+		else
+			bl_fail_errno(err, errno, "cannot open directory '%s'", dir);
 		goto fail;
 	}
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -116,8 +131,12 @@ int bl_report_stage(struct bl_report_staging *st, const char *dir, struct bl_err
 			bl_fail_errno(err, errno, "cannot lock directory '%s'", dir);
 		goto fail;
 	}
-	/* left by a report that was killed or failed */
-	if (access(st->path, F_OK) == 0 && bl_remove_tree(st->path, err))
+	/* checked under the lock: another report may be moving its site in */
+	bool exists;
+	if (bl_report_dir_check(dir, &exists, err))
+		goto fail;
+	/* left by a report that was killed or failed (a link is removed, not followed) */
+	if (lstat(st->path, &sb) == 0 && bl_remove_tree(st->path, err))
 		goto fail;
 	if (mkdir(st->path, 0755) != 0) {
 		bl_fail_errno(err, errno, "cannot create directory '%s'", st->path);
@@ -138,11 +157,14 @@ void bl_report_site_test_no_exchange(bool on)
 
 /* Puts from in to's place and to in from's: atomically where the file
  * system can exchange names, else in two renames through aside. */
-static int exchange(const char *from, const char *to, const char *aside, struct bl_error *err)
+static int exchange(const char *from, const char *to, const char *aside, bool *atomic, struct bl_error *err)
 {
+	*atomic = true;
 	if (!no_exchange && renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE) == 0)
 		return 0;
-	if (!no_exchange && errno != EINVAL && errno != ENOSYS && errno != ENOTSUP && errno != EXDEV)
+	*atomic = false;
+	/* EPERM: a sandbox that forbids renameat2 */
+	if (!no_exchange && errno != EINVAL && errno != ENOSYS && errno != ENOTSUP && errno != EXDEV && errno != EPERM)
 		return bl_fail_errno(err, errno, "cannot move '%s' to '%s'", from, to);
 	if (rename(to, aside) != 0)
 		return bl_fail_errno(err, errno, "cannot move '%s' aside", to);
@@ -154,30 +176,68 @@ static int exchange(const char *from, const char *to, const char *aside, struct 
 	return 0;
 }
 
+/* How an entry was moved, so that a commit failing part-way can put back what it moved. */
+enum move { MOVED_NONE, MOVED_EXCHANGED, MOVED_ASIDE, MOVED_IN, MOVED_OUT };
+
+static void undo(const char *staged, const char *live, const char *aside, enum move m)
+{
+	switch (m) {
+	case MOVED_EXCHANGED:
+		(void)renameat2(AT_FDCWD, staged, AT_FDCWD, live, RENAME_EXCHANGE);
+		break;
+	case MOVED_ASIDE:
+		if (rename(live, staged) == 0)
+			(void)rename(aside, live);
+		break;
+	case MOVED_IN: (void)rename(live, staged); break;
+	case MOVED_OUT: (void)rename(staged, live); break;
+	case MOVED_NONE: break;
+	}
+}
+
 int bl_report_stage_commit(struct bl_report_staging *st, struct bl_error *err)
 {
 	int rc = 0;
-	for (size_t i = 0; i < N_OURS && rc == 0; i++) {
-		char *staged = bl_xasprintf("%s/%s", st->path, OURS[i]);
-		char *live = bl_xasprintf("%s/%s", st->dir, OURS[i]);
-		struct stat sb;
-		bool have_new = lstat(staged, &sb) == 0, have_old = lstat(live, &sb) == 0;
-		if (have_new && have_old) {
-			char *aside = bl_xasprintf("%s/old-%s", st->path, OURS[i]);
-			rc = exchange(staged, live, aside, err);
-			free(aside);
-		} else if (have_new && rename(staged, live) != 0) {
-			rc = bl_fail_errno(err, errno, "cannot move '%s' to '%s'", staged, live);
-		} else if (!have_new && have_old && rename(live, staged) != 0) {
-			/* an entry this report does not write (svg/ of an earlier --svg): goes with the old site */
-			rc = bl_fail_errno(err, errno, "cannot remove '%s'", live);
-		}
-		free(staged);
-		free(live);
+	enum move moved[N_OURS] = {MOVED_NONE};
+	char *staged[N_OURS], *live[N_OURS], *aside[N_OURS];
+	size_t i;
+	for (i = 0; i < N_OURS; i++) {
+		staged[i] = bl_xasprintf("%s/%s", st->path, OURS[i]);
+		live[i] = bl_xasprintf("%s/%s", st->dir, OURS[i]);
+		aside[i] = bl_xasprintf("%s/old-%s", st->path, OURS[i]);
 	}
-	/* the staging directory now holds the previous site */
-	if (rc == 0)
-		rc = bl_remove_tree(st->path, err);
+	for (i = 0; i < N_OURS && rc == 0; i++) {
+		struct stat sb;
+		bool have_new = lstat(staged[i], &sb) == 0, have_old = lstat(live[i], &sb) == 0;
+		if (have_new && have_old) {
+			bool atomic;
+			rc = exchange(staged[i], live[i], aside[i], &atomic, err);
+			moved[i] = rc ? MOVED_NONE : atomic ? MOVED_EXCHANGED : MOVED_ASIDE;
+		} else if (have_new) {
+			if (rename(staged[i], live[i]) != 0)
+				rc = bl_fail_errno(err, errno, "cannot move '%s' to '%s'", staged[i], live[i]);
+			else
+				moved[i] = MOVED_IN;
+		} else if (have_old) {
+			/* an entry this report does not write (svg/ of an earlier --svg): goes with the old site */
+			if (rename(live[i], staged[i]) != 0)
+				rc = bl_fail_errno(err, errno, "cannot remove '%s'", live[i]);
+			else
+				moved[i] = MOVED_OUT;
+		}
+	}
+	if (rc != 0) /* the previous report back as it was, as far as renames allow */
+		while (i-- > 0)
+			undo(staged[i], live[i], aside[i], moved[i]);
+	for (i = 0; i < N_OURS; i++) {
+		free(staged[i]);
+		free(live[i]);
+		free(aside[i]);
+	}
+	/* The staging directory now holds the previous site (or, after a failure, the new one). The new site is in
+	 * place either way: a staging directory that cannot be removed now is removed by the next report. */
+	struct bl_error ignored = {{0}};
+	(void)bl_remove_tree(st->path, &ignored);
 	release(st);
 	return rc;
 }

@@ -82,20 +82,31 @@ static int copy_finish(struct copy_in *c, struct bl_error *err)
 	int ret = 0;
 	PGresult *res;
 	while ((res = PQgetResult(c->s->conn)) != NULL) {
-		if (ret == 0 && PQresultStatus(res) != PGRES_COMMAND_OK)
+		ExecStatusType st = PQresultStatus(res);
+		if (ret == 0 && st != PGRES_COMMAND_OK)
 			ret = pg_fail(c->s, res, err, "%s", c->what);
 		PQclear(res);
+		if (st == PGRES_COPY_OUT) /* still copying: libpq could not read on (out of memory) */
+			break;
 	}
 	c->open = false;
 	return ret;
 }
 
 /* Leaves a COPY that is not read to its end: the connection must be free for
- * the ROLLBACK. The rest of the stream is read and dropped. */
+ * the ROLLBACK. The server is asked to stop, and what it sent meanwhile is
+ * read and dropped (a report that stops early does not wait for the rest of
+ * the history). */
 static void copy_abandon(struct copy_in *c)
 {
 	if (!c->open)
 		return;
+	PGcancel *cancel = PQgetCancel(c->s->conn);
+	if (cancel) {
+		char why[256];
+		(void)PQcancel(cancel, why, sizeof(why));
+		PQfreeCancel(cancel);
+	}
 	char *m;
 	while (PQgetCopyData(c->s->conn, &m, 0) > 0)
 		PQfreemem(m);
@@ -152,6 +163,8 @@ static int copy_next(struct copy_in *c, int nf, struct bl_error *err)
 			return copy_broken(c, err);
 		c->pos += 19 + ext;
 		c->header_seen = true;
+		if (c->pos >= c->len) /* the header in a message of its own */
+			return copy_next(c, nf, err);
 	}
 	if (c->len - c->pos < 2)
 		return copy_broken(c, err);
@@ -168,7 +181,7 @@ static int copy_next(struct copy_in *c, int nf, struct bl_error *err)
 			return copy_broken(c, err);
 		int32_t l = get32(c->msg + c->pos);
 		c->pos += 4;
-		if (l > c->len - c->pos)
+		if (l < -1 || l > c->len - c->pos)
 			return copy_broken(c, err);
 		c->field[i] = l < 0 ? NULL : c->msg + c->pos;
 		c->flen[i] = l;

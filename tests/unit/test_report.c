@@ -632,6 +632,21 @@ static void test_site_staged(void **state)
 	free(now);
 	assert_true(exists(dir, "CNAME") && exists(dir, "series/s0.html"));
 	assert_false(exists(dir, ".benchline-new"));
+	/* a commit failing part-way (here the move of series/ aside, blocked) puts back what it had moved */
+	put(dir, "runs/marker", "old");
+	bl_report_site_test_no_exchange(true);
+	assert_int_equal(bl_report_stage(&st, dir, &err), 0);
+	assert_int_equal(bl_report_write_html(&r, NULL, 0, st.path, &stats, &err), 0);
+	char *block = bl_xasprintf("%s/old-series", st.path);
+	assert_int_equal(bl_mkdirs(block, 0755, &err), 0);
+	put(block, "x", "x");
+	assert_int_equal(bl_report_stage_commit(&st, &err), -1);
+	assert_non_null(strstr(err.msg, "series"));
+	bl_report_site_test_no_exchange(false);
+	assert_true(exists(dir, "runs/marker") && exists(dir, "series/s0.html") && exists(dir, "assets/report.js"));
+	assert_true(exists(dir, "commits.js") && exists(dir, "CNAME"));
+	assert_false(exists(dir, ".benchline-new"));
+	free(block);
 	/* a directory holding only a killed first report's staging directory is still usable */
 	char *fresh = bl_xasprintf("%s/fresh", scratch);
 	assert_int_equal(bl_report_stage(&st, fresh, &err), 0);
@@ -642,6 +657,20 @@ static void test_site_staged(void **state)
 	free(st.path);
 	assert_int_equal(bl_report_stage(&st, fresh, &err), 0);
 	bl_report_stage_abort(&st);
+	/* a first report killed while moving in (part of the site beside the staging directory) is still ours;
+	 * the same entries without it may be someone else's */
+	char *part = bl_xasprintf("%s/part", scratch);
+	char *part_assets = bl_xasprintf("%s/part/assets", scratch);
+	assert_int_equal(bl_mkdirs(part_assets, 0755, &err), 0);
+	put(part, "assets/report.js", "x");
+	assert_int_equal(bl_report_stage(&st, part, &err), -1);
+	char *part_staging = bl_xasprintf("%s/part/.benchline-new", scratch);
+	assert_int_equal(bl_mkdirs(part_staging, 0755, &err), 0);
+	assert_int_equal(bl_report_stage(&st, part, &err), 0);
+	bl_report_stage_abort(&st);
+	free(part_staging);
+	free(part_assets);
+	free(part);
 	/* a foreign directory is refused and nothing is made inside it */
 	char *foreign = bl_xasprintf("%s/foreign-staged", scratch);
 	assert_int_equal(bl_mkdirs(foreign, 0755, &err), 0);
