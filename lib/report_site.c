@@ -13,6 +13,7 @@
  * browser tab) see the old site or the new one, never a half-written one,
  * and a report that fails or is killed while writing leaves the previous
  * site as it was; the next report removes the stale staging directory. A
+ * move that fails part-way puts back the moves made before it. A
  * lock on DIR (flock of the directory) keeps two reports from writing into
  * it at once. */
 #include "report_internal.h"

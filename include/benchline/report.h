@@ -177,7 +177,8 @@ void bl_report_markdown(const struct bl_report *r, size_t max_bytes, struct bl_b
  * staging directory inside it (path) to write the site into; after every
  * writer succeeded, bl_report_stage_commit swaps each entry a report owns
  * into dir (the index last) and removes what they replaced, entries of
- * dir that no report writes left alone; on failure bl_report_stage_abort
+ * dir that no report writes left alone (a move that fails undoes the ones
+ * made before it and returns -1); on failure bl_report_stage_abort
  * removes the staging directory and dir keeps its previous report. Both
  * release the lock. A report killed while writing leaves dir as it was,
  * and a staging directory the next bl_report_stage removes. */
