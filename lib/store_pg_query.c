@@ -219,7 +219,9 @@ int pg_foreach_point(struct bl_store *bs, const struct bl_point_query *q, bl_poi
 	free(values);
 	if (ret == 0 && pg_exec(s, "COMMIT", err, what) != 0)
 		ret = -1;
-	pg_rollback(s);
+	/* after the COMMIT nothing is left to roll back: inside a caller's transaction, not even the savepoint */
+	if (ret != 0)
+		pg_rollback(s);
 	return ret;
 }
 

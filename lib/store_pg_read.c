@@ -313,7 +313,9 @@ int pg_export_all(struct bl_store *bs, const struct bl_export_visitor *v, void *
 	int ret = export_tables(s, v, ctx, err);
 	if (ret == 0 && pg_exec(s, "COMMIT", err, "cannot read the store") != 0)
 		ret = -1;
-	pg_rollback(s);
+	/* after the COMMIT nothing is left to roll back: inside a caller's transaction, not even the savepoint */
+	if (ret != 0)
+		pg_rollback(s);
 	return ret;
 }
 
@@ -346,6 +348,8 @@ int pg_case_runs(struct bl_store *bs, int64_t benchmark_id, bl_run_detail_fn fn,
 	case_rows_free(&c);
 	if (ret == 0 && pg_exec(s, "COMMIT", err, "cannot read the store") != 0)
 		ret = -1;
-	pg_rollback(s);
+	/* after the COMMIT nothing is left to roll back: inside a caller's transaction, not even the savepoint */
+	if (ret != 0)
+		pg_rollback(s);
 	return ret;
 }

@@ -378,7 +378,9 @@ int pg_foreach_value(struct bl_store *bs, const char *repository, const struct b
 	if (ret == 0 && pg_exec(s, "COMMIT", err, what) != 0)
 		ret = -1;
 out:
-	pg_rollback(s);
+	/* after the COMMIT nothing is left to roll back: inside a caller's transaction, not even the savepoint */
+	if (ret != 0)
+		pg_rollback(s);
 	free(ids);
 	return ret;
 }

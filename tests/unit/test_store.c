@@ -1946,6 +1946,18 @@ static void test_foreach_value(void **state)
 	 * metric order; the failed run counted once, the warm-up and the other repository left out. */
 	assert_string_equal(l.values.data, "#0.2=30;#0.2=0.3;#0.0=10;#0.0=0.1;#1.0=50;#1.0=0.5;#2.0=20;#2.0=0.2;");
 	assert_int_equal(l.failed_runs, 1);
+	/* Inside a caller's transaction (PostgreSQL: a savepoint), and that transaction stays usable. */
+	if (is_pg()) {
+		assert_int_equal(bl_store_begin(s, &err), 0);
+		log_reset(&l);
+		assert_int_equal(bl_store_foreach_value(s, "/src/repo", &value_logger, &l, &err), 0);
+		assert_int_equal(l.n_values, 8);
+		struct seen *pts = bl_xcalloc(1, sizeof(*pts));
+		assert_int_equal(bl_store_foreach_point(s, NULL, collect, pts, &err), 0);
+		assert_true(pts->n > 0);
+		free(pts);
+		assert_int_equal(bl_store_commit(s, &err), 0);
+	}
 
 	/* Every repository. */
 	log_reset(&l);
@@ -2170,7 +2182,7 @@ static void test_pg_server_gone_mid_read(void **state)
 	const struct bl_value_visitor killer = {log_metric, log_case, on_value_kill, NULL};
 	struct bl_error err = {{0}};
 	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &killer, &l, &err), -1);
-	assert_int_equal(l.failed_runs, 1); /* the store's one connection was terminated */
+	assert_true(l.failed_runs >= 1); /* the store's connection was terminated (and the runs' second one) */
 	char *name = shown(url);
 	char *expect = bl_xasprintf("cannot read the stored values: lost the connection to '%s': ", name);
 	if (!strstr(err.msg, expect) || !strstr(err.msg, "terminat"))
