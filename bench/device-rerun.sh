@@ -12,7 +12,8 @@
 #     2. bench/perturbation.sh on CPUs $PERTURB_CPUS (default 2,3: a 2-core machine), then the benchmark pinned there by
 #        --cpu-list and the sampler elsewhere (issue #3: medians within 1%);
 #     3. bench_sampler (issue #3: CPU time per sample).
-# STEPS (default report,perturb,sampler) picks which of the three run. Each step has its own time limit, so a slow one leaves time for the others; timeline.txt says what ran when.
+# STEPS (default report,perturb,sampler; also scaling: the report confined to 2, 4, 8 and all CPUs) picks which
+# run. Each step has its own time limit, so a slow one leaves time for the others; timeline.txt says what ran when.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -75,17 +76,36 @@ mark "machine: $(nproc) CPUs"
 
 work=$TMPDIR/device-rerun-report
 rm -rf "$work"
-case ,${STEPS:-report,perturb,sampler}, in *,report,*)
-step 150 history.log "$dir/bench_report" --commits "${COMMITS:-10000}" --cases 40 --runs 5 --per-commit "$work"
-step 120 report.log bash "$here/bench/report.sh" "$dir" "${COMMITS:-10000}" 40 5 "$work"
-rm -rf "$work" ;;
+steps=,${STEPS:-report,perturb,sampler},
+case $steps in *,report,* | *,scaling,*)
+	step 150 history.log "$dir/bench_report" --commits "${COMMITS:-10000}" --cases 40 --runs 5 --per-commit "$work" ;;
 esac
-case ,${STEPS:-report,perturb,sampler}, in *,perturb,*)
+case $steps in *,report,*) step 120 report.log bash "$here/bench/report.sh" "$dir" "${COMMITS:-10000}" 40 5 "$work" ;; esac
+# the same report confined to the first 2, 4, 8 and all CPUs (taskset), three runs each
+scaling() {
+	local n cpus i s e seen=" "
+	for n in 2 4 8 "$(nproc)"; do
+		[ "$n" -le "$(nproc)" ] && [ "${seen#* $n }" = "$seen" ] || continue
+		seen="$seen$n "
+		cpus=0-$((n - 1))
+		for i in 1 2 3; do
+			rm -rf "$work/site"
+			s=$(date +%s.%N)
+			taskset -c "$cpus" "$dir/benchline" -C "$work/repo" report --metric all -o "$work/site" | tail -1 |
+				sed "s/^/cpus $cpus run $i: /"
+			e=$(date +%s.%N)
+			echo "cpus $cpus run $i: $(awk "BEGIN { printf \"%.2f\", $e - $s }") s wall"
+		done
+	done
+}
+case $steps in *,scaling,*) step 120 scaling.log env dir="$dir" work="$work" bash -c "$(declare -f scaling); scaling" ;; esac
+rm -rf "$work"
+case $steps in *,perturb,*)
 step 110 perturb-2cpu.log taskset -c "${PERTURB_CPUS:-2,3}" bash "$here/bench/perturbation.sh" "$dir/benchline" "${PRUNS:-25}"
 step 110 perturb-cpulist.log env PERTURB_RUN_FLAGS="--cpu-list ${PERTURB_CPUS:-2,3}" bash "$here/bench/perturbation.sh" \
 	"$dir/benchline" "${PRUNS:-25}" ;;
 esac
-case ,${STEPS:-report,perturb,sampler}, in *,sampler,*) step 60 sampler.log "$dir/bench_sampler" ;; esac
+case $steps in *,sampler,*) step 60 sampler.log "$dir/bench_sampler" ;; esac
 mark "done"
-grep -h -E '^(run [0-9]|time:|bulk|ratio|wall time|CPU time|  difference|  Hodges|target)' "$out"/report.log \
-	"$out"/perturb-*.log 2>/dev/null
+grep -h -E '^(run [0-9]|time:|bulk|ratio|wall time|CPU time|  difference|  Hodges|target|cpus .* wall)' \
+	"$out"/report.log "$out"/scaling.log "$out"/perturb-*.log 2>/dev/null
