@@ -199,6 +199,14 @@ int pg_exec(struct pg_store *s, const char *sql, struct bl_error *err, const cha
 	return ret;
 }
 
+int pg_copy_start(struct pg_store *s, const char *sql, ExecStatusType want, struct bl_error *err, const char *what)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	int ret = PQresultStatus(res) == want ? 0 : pg_fail(s, res, err, "%s", what);
+	PQclear(res);
+	return ret;
+}
+
 void pg_rollback(struct pg_store *s)
 {
 	PGTransactionStatusType ts = PQtransactionStatus(s->conn);

@@ -124,13 +124,8 @@ static int copy_begin(struct copy *c, struct pg_store *s, const char *sql, const
 {
 	memset(c, 0, sizeof(*c));
 	c->s = s;
-	PGresult *res = PQexec(s->conn, sql);
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		pg_fail(s, res, err, "%s", what);
-		PQclear(res);
+	if (pg_copy_start(s, sql, PGRES_COPY_IN, err, what))
 		return -1;
-	}
-	PQclear(res);
 	c->cap = COPY_CHUNK;
 	c->buf = bl_xmalloc(c->cap);
 	static const char header[] = "PGCOPY\n\377\r\n";

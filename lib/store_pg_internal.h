@@ -125,6 +125,8 @@ PGresult *pg_run(struct pg_store *s, enum pg_stmt_id id, const char *sql, const 
  * Inside a batch (bl_store_begin), "BEGIN..." opens a savepoint and "COMMIT"
  * releases it, so the operations keep their all-or-nothing steps. */
 int pg_exec(struct pg_store *s, const char *sql, struct bl_error *err, const char *what);
+/* Starts a COPY (want: PGRES_COPY_IN or PGRES_COPY_OUT); -1 with err set when the server does not. */
+int pg_copy_start(struct pg_store *s, const char *sql, ExecStatusType want, struct bl_error *err, const char *what);
 /* Rolls back whatever transaction is open (nothing when none is); inside a
  * batch, back to the operation's savepoint. */
 void pg_rollback(struct pg_store *s);

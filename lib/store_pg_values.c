@@ -63,13 +63,8 @@ static int copy_start(struct pg_store *s, struct copy_in *c, const char *sql, st
 	memset(c, 0, sizeof(*c));
 	c->s = s;
 	c->what = what;
-	PGresult *res = PQexec(s->conn, sql);
-	if (PQresultStatus(res) != PGRES_COPY_OUT) {
-		pg_fail(s, res, err, "%s", what);
-		PQclear(res);
+	if (pg_copy_start(s, sql, PGRES_COPY_OUT, err, what))
 		return -1;
-	}
-	PQclear(res);
 	c->open = true;
 	return 0;
 }
