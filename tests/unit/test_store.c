@@ -1898,6 +1898,18 @@ static void history_ids(struct bl_store *s, int64_t failed_id, int64_t ids[4])
 	ids[3] = failed_id;
 }
 
+/* A store at target holding build_history, and a fresh log that knows its case ids. */
+static struct bl_store *open_value_history(const char *target, struct value_log *l)
+{
+	struct bl_store *s = open_ok(target);
+	int64_t failed_id;
+	build_history(s, &failed_id);
+	memset(l, 0, sizeof(*l));
+	history_ids(s, failed_id, l->ids);
+	log_reset(l);
+	return s;
+}
+
 static int cmp_cstr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -1926,13 +1938,8 @@ static void test_foreach_value(void **state)
 {
 	(void)state;
 	char *path = fresh_target();
-	struct bl_store *s = open_ok(path);
-	int64_t failed_id;
-	build_history(s, &failed_id);
 	struct value_log l;
-	memset(&l, 0, sizeof(l));
-	history_ids(s, failed_id, l.ids);
-	log_reset(&l);
+	struct bl_store *s = open_value_history(path, &l);
 	struct bl_error err = {{0}};
 	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &value_logger, &l, &err), 0);
 	/* The dictionary whole, by key: the warm-up's unitless latency too. */
@@ -2058,7 +2065,7 @@ static void test_foreach_value(void **state)
 	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &only_values, &l, &err), 42);
 	assert_int_equal(l.n_values, 3);
 	assert_string_equal(l.cases.data, "");
-	add_measured(s, failed_id, 0, "ok", 1, 1);
+	add_measured(s, l.ids[3], 0, "ok", 1, 1); /* the build failure's case */
 	log_reset(&l);
 	l.stop_at_value = 0;
 	assert_int_equal(bl_store_foreach_value(s, "/src/repo", &value_logger, &l, &err), 0);
@@ -2171,13 +2178,8 @@ static void test_pg_server_gone_mid_read(void **state)
 {
 	(void)state;
 	char *url = fresh_pg_url();
-	struct bl_store *s = open_ok(url);
-	int64_t failed_id;
-	build_history(s, &failed_id);
 	struct value_log l;
-	memset(&l, 0, sizeof(l));
-	history_ids(s, failed_id, l.ids);
-	log_reset(&l);
+	struct bl_store *s = open_value_history(url, &l);
 	kill_target = url;
 	const struct bl_value_visitor killer = {log_metric, log_case, on_value_kill, NULL};
 	struct bl_error err = {{0}};
