@@ -647,6 +647,13 @@ static void test_site_staged(void **state)
 	assert_true(exists(dir, "commits.js") && exists(dir, "CNAME"));
 	assert_false(exists(dir, ".benchline-new"));
 	free(block);
+	/* a staging name that is a dangling link is removed, not followed */
+	char *link = bl_xasprintf("%s/.benchline-new", dir);
+	assert_int_equal(symlink("/nonexistent/benchline-target", link), 0);
+	assert_int_equal(bl_report_stage(&st, dir, &err), 0);
+	bl_report_stage_abort(&st);
+	assert_false(exists(dir, ".benchline-new"));
+	free(link);
 	/* a directory holding only a killed first report's staging directory is still usable */
 	char *fresh = bl_xasprintf("%s/fresh", scratch);
 	assert_int_equal(bl_report_stage(&st, fresh, &err), 0);
